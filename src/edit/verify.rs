@@ -1,0 +1,147 @@
+//! Every output is checked before it is written: it parses, it is as valid against the Compose
+//! Specification schema as its input was, and it means exactly what the edits intended.
+
+use std::sync::OnceLock;
+
+use serde_json::Value as Json;
+
+use super::{Edit, Op, semantic};
+use crate::error::Error;
+use crate::load::{self, Document};
+
+const SCHEMA: &str = include_str!("../../schema/compose-spec.json");
+
+fn validator() -> Option<&'static jsonschema::Validator> {
+    static VALIDATOR: OnceLock<Option<jsonschema::Validator>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| {
+            let schema: Json = serde_json::from_str(SCHEMA).ok()?;
+            jsonschema::validator_for(&schema).ok()
+        })
+        .as_ref()
+}
+
+/// A schema error: where in the document, which schema keyword, and the message.
+#[derive(Debug, Clone)]
+pub struct SchemaError {
+    pub instance: String,
+    pub keyword: String,
+    pub message: String,
+}
+
+impl SchemaError {
+    /// Errors are the same error when place and keyword agree; messages list offending keys
+    /// and change when hardening adds some.
+    fn same(&self, other: &SchemaError) -> bool {
+        self.instance == other.instance && self.keyword == other.keyword
+    }
+}
+
+/// Schema errors of a document value.
+pub fn schema_errors(value: &Json) -> Vec<SchemaError> {
+    let Some(v) = validator() else {
+        return vec![SchemaError {
+            instance: String::new(),
+            keyword: String::new(),
+            message: "the embedded Compose schema did not load".into(),
+        }];
+    };
+    v.iter_errors(value)
+        .map(|e| SchemaError {
+            instance: e.instance_path().to_string(),
+            keyword: e.schema_path().to_string(),
+            message: e.to_string(),
+        })
+        .collect()
+}
+
+/// Checks `output` (the patched text of `input`) against what `edits` intend.
+pub fn check(input: &Document, edits: &[Edit], output: &str) -> Result<Document, Error> {
+    let text = output.strip_prefix('\u{feff}').unwrap_or(output).to_string();
+    let out = load::load_text(&input.name, input.path.clone(), text, input.bom).map_err(|e| {
+        Error::Verify {
+            pass: blame(edits, None),
+            message: format!("the hardened text does not parse: {e}"),
+        }
+    })?;
+    let mut expected = input.value.clone();
+    let ops: Vec<Op> = edits.iter().map(|e| e.op.clone()).collect();
+    semantic::apply_json(input, &mut expected, &ops).map_err(|m| Error::Verify {
+        pass: blame(edits, None),
+        message: m,
+    })?;
+    if let Some(path) = first_difference(&expected, &out.value, String::new()) {
+        if std::env::var_os("COMPOSE_HARDEN_DEBUG").is_some() {
+            eprintln!("--- patched text:\n{output}\n--- expected: {expected}\n--- got: {}", out.value);
+        }
+        return Err(Error::Verify {
+            pass: blame(edits, Some(&path)),
+            message: format!("the hardened file differs from the intended one at `{path}`"),
+        });
+    }
+    let before = schema_errors(&input.value);
+    let new_errors: Vec<SchemaError> = schema_errors(&out.value)
+        .into_iter()
+        .filter(|e| !before.iter().any(|b| b.same(e)))
+        .collect();
+    if let Some(first) = new_errors.first() {
+        let path = first.instance.replace('/', ".");
+        return Err(Error::Verify {
+            pass: blame(edits, Some(path.trim_start_matches('.'))),
+            message: format!(
+                "the hardened file breaks the Compose schema at {}: {}",
+                first.instance, first.message
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// The rule whose edit touches `path`, or the last rule that edited anything.
+fn blame(edits: &[Edit], path: Option<&str>) -> String {
+    if let Some(path) = path
+        && let Some(e) = edits.iter().find(|e| {
+            let p = e.op.path().to_string();
+            path.starts_with(&p) || p.starts_with(path)
+        })
+    {
+        return e.rule.to_string();
+    }
+    edits
+        .last()
+        .map_or_else(|| "load".to_string(), |e| e.rule.to_string())
+}
+
+fn first_difference(a: &Json, b: &Json, at: String) -> Option<String> {
+    match (a, b) {
+        (Json::Object(x), Json::Object(y)) => {
+            for (k, va) in x {
+                let p = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                match y.get(k) {
+                    Some(vb) => {
+                        if let Some(d) = first_difference(va, vb, p) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some(p),
+                }
+            }
+            y.keys()
+                .find(|k| !x.contains_key(*k))
+                .map(|k| if at.is_empty() { k.clone() } else { format!("{at}.{k}") })
+        }
+        (Json::Array(x), Json::Array(y)) => {
+            if x.len() != y.len() {
+                return Some(at);
+            }
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (va, vb))| first_difference(va, vb, format!("{at}[{i}]")))
+        }
+        (Json::Number(x), Json::Number(y)) => {
+            (x.as_f64() != y.as_f64()).then_some(at)
+        }
+        _ => (a != b).then_some(at),
+    }
+}

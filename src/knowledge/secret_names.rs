@@ -1,0 +1,1 @@
+//! Which variable names and values are secrets.

@@ -1,0 +1,1 @@
+//! What known engine-API consumers need from a socket proxy.

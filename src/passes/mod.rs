@@ -1,0 +1,326 @@
+//! Passes: one per rule, run in registry order. A pass reads the model and returns findings,
+//! each with the edits that fix it; it never prints and never writes files.
+
+mod build_arg_secret;
+mod capabilities;
+mod docker_socket;
+mod env_file_secret;
+mod host_namespace;
+mod inline_secret;
+mod no_new_privileges;
+mod privileged;
+mod root_user;
+mod sensitive_mount;
+mod unconfined_profile;
+mod writable_rootfs;
+
+use crate::edit::{Edit, Op, Path, Value};
+use crate::error::Location;
+use crate::knowledge::Knowledge;
+use crate::load::Document;
+use crate::model::Service;
+use crate::options::Options;
+use crate::rules::{RuleId, Severity};
+use crate::secrets::PlannedSecret;
+
+/// What was done about a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Edits were applied.
+    Fixed,
+    /// Reported and left as it is.
+    Left,
+    /// Kept because the service's `x-harden` accepts the risk.
+    Accepted(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: RuleId,
+    pub service: Option<String>,
+    pub severity: Severity,
+    pub location: Location,
+    /// Where in the document, e.g. `services.vpn.privileged`.
+    pub path: String,
+    pub message: String,
+    /// What the fix does: `removed`, `added`, `replaced`, `moved`.
+    pub action: Option<&'static str>,
+    pub edits: Vec<Op>,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUp {
+    pub rule: RuleId,
+    pub service: Option<String>,
+    pub message: String,
+}
+
+/// Everything the passes produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub follow_ups: Vec<FollowUp>,
+    pub secrets: Vec<PlannedSecret>,
+    /// Files other than the compose file that the fixes need written (sanitised env files).
+    pub side_files: Vec<crate::secrets::SideFile>,
+}
+
+impl Outcome {
+    pub fn follow_up(&mut self, rule: RuleId, service: Option<&str>, message: impl Into<String>) {
+        let f = FollowUp {
+            rule,
+            service: service.map(str::to_string),
+            message: message.into(),
+        };
+        if !self.follow_ups.contains(&f) {
+            self.follow_ups.push(f);
+        }
+    }
+
+    /// The edits of every fixed finding, in pass order, without repeats.
+    pub fn edits(&self) -> Vec<Edit> {
+        let mut out: Vec<Edit> = Vec::new();
+        for f in &self.findings {
+            if f.status != Status::Fixed {
+                continue;
+            }
+            for op in &f.edits {
+                if !out.iter().any(|e| e.op == *op) {
+                    out.push(Edit {
+                        rule: f.rule,
+                        op: op.clone(),
+                    });
+                }
+            }
+        }
+        merge_appends(out)
+    }
+}
+
+/// Several passes may append to one list that does not exist yet; one append creates it.
+fn merge_appends(edits: Vec<Edit>) -> Vec<Edit> {
+    let mut out: Vec<Edit> = Vec::new();
+    for e in edits {
+        if let Op::Append { path, items } = &e.op
+            && let Some(prev) = out.iter_mut().find(|p| matches!(&p.op, Op::Append { path: q, .. } if q == path))
+        {
+            if let Op::Append { items: prev_items, .. } = &mut prev.op {
+                for i in items {
+                    if !prev_items.contains(i) {
+                        prev_items.push(i.clone());
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(e);
+    }
+    out
+}
+
+/// What a pass can see.
+pub struct Context<'a> {
+    pub doc: &'a Document,
+    pub services: Vec<Service<'a>>,
+    pub options: &'a Options,
+    pub knowledge: &'a Knowledge,
+}
+
+pub trait Pass {
+    fn rule(&self) -> RuleId;
+    fn run(&self, cx: &Context, out: &mut Outcome);
+}
+
+/// Every pass, in the order they run.
+pub fn registry() -> Vec<Box<dyn Pass>> {
+    vec![
+        Box::new(privileged::Privileged),
+        Box::new(docker_socket::DockerSocket),
+        Box::new(inline_secret::InlineSecret),
+        Box::new(env_file_secret::EnvFileSecret),
+        Box::new(build_arg_secret::BuildArgSecret),
+        Box::new(root_user::RootUser),
+        Box::new(writable_rootfs::WritableRootfs),
+        Box::new(capabilities::Capabilities),
+        Box::new(no_new_privileges::NoNewPrivileges),
+        Box::new(unconfined_profile::UnconfinedProfile),
+        Box::new(host_namespace::HostNamespace),
+        Box::new(sensitive_mount::SensitiveMount),
+    ]
+}
+
+/// Runs every pass and settles each finding's status against the services' exceptions.
+pub fn run_all(cx: &Context) -> Outcome {
+    let mut out = Outcome::default();
+    for pass in registry() {
+        let before = out.findings.len();
+        pass.run(cx, &mut out);
+        debug_assert!(out.findings[before..].iter().all(|f| f.rule == pass.rule()));
+    }
+    for f in &mut out.findings {
+        let skipped = f.service.as_deref().and_then(|name| {
+            cx.services
+                .iter()
+                .find(|s| s.name == name)
+                .filter(|s| s.is_skipped(f.rule))
+        });
+        if let Some(svc) = skipped {
+            f.status = Status::Accepted(svc.exceptions.reason.clone().unwrap_or_default());
+            f.edits.clear();
+        } else if f.edits.is_empty() {
+            f.status = Status::Left;
+        } else {
+            f.status = Status::Fixed;
+        }
+    }
+    // A follow-up about a kept risk is noise.
+    out.follow_ups.retain(|u| {
+        u.service.as_deref().is_none_or(|name| {
+            !cx.services
+                .iter()
+                .any(|s| s.name == name && s.is_skipped(u.rule))
+        })
+    });
+    out
+}
+
+/// Builds a finding about a service.
+pub fn finding(rule: RuleId, svc: &Service, key: Option<&str>, message: impl Into<String>) -> Finding {
+    let mut path = svc.path();
+    if let Some(k) = key {
+        path = path.key(k);
+    }
+    Finding {
+        rule,
+        service: Some(svc.name.clone()),
+        severity: rule.severity(),
+        location: svc.location(key),
+        path: path.to_string(),
+        message: message.into(),
+        action: None,
+        edits: Vec::new(),
+        status: Status::Left,
+    }
+}
+
+impl Finding {
+    pub fn fix(mut self, action: &'static str, edits: Vec<Op>) -> Self {
+        self.action = Some(action);
+        self.edits = edits;
+        self
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = location;
+        self
+    }
+}
+
+/// Edits that make `item` part of the list at `key`, however the list is written now.
+pub fn add_to_list(svc: &Service, key: &str, items: Vec<Value>) -> Op {
+    Op::Append {
+        path: svc.path().key(key),
+        items,
+    }
+}
+
+/// Edits that take `key` out of a service: removed where written locally, overridden with
+/// `replacement` where it reaches the service through a merge key.
+pub fn unset(svc: &Service, key: &str, replacement: Value) -> Op {
+    let path = svc.path().key(key);
+    match svc.get(key) {
+        Some(e) if !e.local => Op::Set {
+            path,
+            value: replacement,
+        },
+        _ => Op::Remove { path },
+    }
+}
+
+/// Removes list items by index; an emptied list is removed (or emptied, when inherited).
+pub fn remove_items(svc: &Service, key: &str, indices: &[usize], adding: bool) -> Vec<Op> {
+    let Some(e) = svc.get(key) else {
+        return Vec::new();
+    };
+    let total = svc.doc.tree.items(e.value).len();
+    if !adding && indices.len() >= total {
+        return vec![unset(svc, key, Value::Seq(Vec::new()))];
+    }
+    indices
+        .iter()
+        .map(|&i| Op::Remove {
+            path: svc.path().key(key).index(i),
+        })
+        .collect()
+}
+
+pub fn service_path(name: &str) -> Path {
+    Path::service(name)
+}
+
+/// Rules the service's image cannot run under, with why, from the knowledge base; rules the
+/// service already skips are left out.
+pub fn knowledge_exceptions(cx: &Context, svc: &Service) -> Vec<(RuleId, String)> {
+    let Some(k) = svc.image().and_then(|i| cx.knowledge.lookup(i)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let cite = format!("(knowledge: {}, {})", k.profile.name, k.source());
+    if let Some(why) = &k.profile.needs_root
+        && !svc.has("user")
+        && !svc.is_skipped(RuleId::RootUser)
+    {
+        out.push((RuleId::RootUser, format!("{why} {cite}")));
+    }
+    if !k.profile.read_only && !svc.is_skipped(RuleId::WritableRootfs) {
+        let why = k
+            .profile
+            .notes
+            .clone()
+            .unwrap_or_else(|| "the image writes outside its volumes at run time".into());
+        out.push((RuleId::WritableRootfs, format!("{why} {cite}")));
+    }
+    out
+}
+
+/// The edit that records knowledge-driven exceptions in the service's own `x-harden`, so the
+/// file states its accepted risks and a re-run keeps them. Every pass that asks computes the
+/// same edit, so it is made once.
+pub fn exception_edit(cx: &Context, svc: &Service) -> Option<Op> {
+    let new = knowledge_exceptions(cx, svc);
+    if new.is_empty() {
+        return None;
+    }
+    let doc = svc.doc;
+    let tree = &doc.tree;
+    let mut entries: Vec<(String, Value)> = Vec::new();
+    let mut skip: Vec<Value> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+    if let Some(x) = svc.get("x-harden") {
+        for e in tree.entries(x.value) {
+            match e.key.as_str() {
+                "skip" => skip.extend(
+                    crate::model::strings_of(doc, e.value)
+                        .into_iter()
+                        .map(|(_, s)| Value::Str(s)),
+                ),
+                "reason" => reasons.extend(tree.non_null_scalar(e.value).map(str::to_string)),
+                _ => entries.push((e.key.clone(), Value::Node(e.value))),
+            }
+        }
+    }
+    for (rule, why) in &new {
+        skip.push(Value::str(rule.as_str()));
+        reasons.push(format!("{rule}: {why}"));
+    }
+    let mut value = vec![
+        ("skip".to_string(), Value::Seq(skip)),
+        ("reason".to_string(), Value::Str(reasons.join("; "))),
+    ];
+    value.extend(entries);
+    Some(Op::Set {
+        path: svc.path().key("x-harden"),
+        value: Value::Map(value),
+    })
+}

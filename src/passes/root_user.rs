@@ -1,0 +1,167 @@
+//! `root-user`: without `user:` most images run as root, so an escape from the process is an
+//! escape as root.
+
+use std::path::Path;
+
+use super::{Context, Outcome, Pass, exception_edit, finding, knowledge_exceptions};
+use crate::edit::{Op, Value};
+use crate::model::Service;
+use crate::rules::RuleId;
+
+pub struct RootUser;
+
+impl Pass for RootUser {
+    fn rule(&self) -> RuleId {
+        RuleId::RootUser
+    }
+
+    fn run(&self, cx: &Context, out: &mut Outcome) {
+        let rule = self.rule();
+        for svc in &cx.services {
+            if let Some(user) = svc.str("user") {
+                if is_root(user) {
+                    out.findings.push(finding(
+                        rule,
+                        svc,
+                        Some("user"),
+                        format!("runs as root explicitly (`user: {user}`): left as written; use a non-root uid if the image allows it"),
+                    ));
+                }
+                continue;
+            }
+            if svc.has("user") || svc.is_skipped(rule) {
+                if !svc.has("user") {
+                    out.findings.push(finding(rule, svc, None, "runs as root (no `user:`)"));
+                }
+                continue;
+            }
+            if knowledge_exceptions(cx, svc).iter().any(|(r, _)| *r == rule) {
+                let why = knowledge_exceptions(cx, svc)
+                    .into_iter()
+                    .find(|(r, _)| *r == rule)
+                    .map(|(_, w)| w)
+                    .unwrap_or_default();
+                let mut f = finding(
+                    rule,
+                    svc,
+                    None,
+                    format!("runs as root: left without `user:` because {why}; recorded in x-harden"),
+                );
+                if let Some(op) = exception_edit(cx, svc) {
+                    f = f.fix("excepted", vec![op]);
+                }
+                out.findings.push(f);
+                continue;
+            }
+            let (user, why) = choose_user(cx, svc, out);
+            out.findings.push(
+                finding(
+                    rule,
+                    svc,
+                    None,
+                    format!("runs as root (no `user:`): added `user: \"{user}\"` ({why})"),
+                )
+                .fix(
+                    "added",
+                    vec![Op::Set {
+                        path: svc.path().key("user"),
+                        value: Value::Str(user),
+                    }],
+                ),
+            );
+        }
+    }
+}
+
+/// The user to write, and where it came from.
+fn choose_user(cx: &Context, svc: &Service, out: &mut Outcome) -> (String, String) {
+    if let Some(u) = &svc.exceptions.user {
+        return (u.clone(), "from x-harden.user".into());
+    }
+    if let Some(k) = svc.image().and_then(|i| cx.knowledge.lookup(i))
+        && let Some(u) = &k.user
+    {
+        return (
+            u.clone(),
+            format!("the uid the image runs as (knowledge: {}, {})", k.profile.name, k.source()),
+        );
+    }
+    if let Some(u) = dockerfile_user(cx, svc)
+        && !is_root(&u)
+    {
+        return (u, "the USER its Dockerfile sets".into());
+    }
+    let image = svc.image().unwrap_or("its build");
+    out.follow_up(
+        RuleId::RootUser,
+        Some(&svc.name),
+        format!(
+            "compose-harden does not know `{image}`: check that it runs as {} (what it writes must be writable for that uid), or set `x-harden: {{user: ...}}`",
+            cx.options.default_user
+        ),
+    );
+    (cx.options.default_user.clone(), "the default user".into())
+}
+
+pub fn is_root(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or("").trim();
+    name == "root" || (!name.is_empty() && name.chars().all(|c| c == '0'))
+}
+
+/// The user the final stage of the service's Dockerfile switches to, when it is readable.
+pub fn dockerfile_user(cx: &Context, svc: &Service) -> Option<String> {
+    let text = read_dockerfile(cx.doc.base_dir().as_path(), svc)?;
+    let mut user = None;
+    for line in logical_lines(&text) {
+        let mut words = line.split_whitespace();
+        match words.next().map(str::to_ascii_uppercase).as_deref() {
+            Some("FROM") => user = None,
+            Some("USER") => user = words.next().map(str::to_string),
+            _ => {}
+        }
+    }
+    user.filter(|u| !u.contains('$'))
+}
+
+/// The service's Dockerfile text: `build` as a context path or `{context, dockerfile}`.
+pub fn read_dockerfile(base: &Path, svc: &Service) -> Option<String> {
+    let build = svc.get("build")?;
+    let tree = &svc.doc.tree;
+    let (context, dockerfile) = if let Some(c) = tree.non_null_scalar(build.value) {
+        (c.to_string(), "Dockerfile".to_string())
+    } else {
+        let get = |k: &str| tree.get(build.value, k).and_then(|e| tree.non_null_scalar(e.value).map(str::to_string));
+        if let Some(inline) = get("dockerfile_inline") {
+            return Some(inline);
+        }
+        (get("context").unwrap_or_else(|| ".".into()), get("dockerfile").unwrap_or_else(|| "Dockerfile".into()))
+    };
+    if context.contains("://") || context.contains('$') || dockerfile.contains('$') {
+        return None;
+    }
+    let path = base.join(&context).join(&dockerfile);
+    std::fs::read_to_string(path).ok()
+}
+
+/// Dockerfile lines with `\` continuations joined and comments dropped.
+pub fn logical_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with('#') && cur.is_empty() {
+            continue;
+        }
+        if let Some(body) = t.strip_suffix('\\') {
+            cur.push_str(body);
+            cur.push(' ');
+        } else {
+            cur.push_str(t);
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}

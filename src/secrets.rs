@@ -1,0 +1,195 @@
+//! The secret store: secret values go to files in a 0700 folder, written atomically, never
+//! overwritten silently; and the type that keeps a value out of every message.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// A secret value. Its `Debug` and `Display` print a mask, so it cannot reach a message by
+/// accident; `expose` is the one way to the text, used only to write the secret file.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    pub fn new(value: impl Into<String>) -> Self {
+        SecretValue(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretValue(***)")
+    }
+}
+
+impl fmt::Display for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// A file in the secrets folder; `path` is as written in the compose file.
+    File { path: String, value: SecretValue },
+    /// Compose reads the value from this host variable when the stack starts.
+    Environment { var: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedSecret {
+    /// The top-level secret's name.
+    pub name: String,
+    pub source: SecretSource,
+}
+
+/// A file a fix needs beside the compose file (a sanitised copy of an env file).
+#[derive(Debug, Clone)]
+pub struct SideFile {
+    /// Where to write it (absolute, or relative to the working folder).
+    pub path: PathBuf,
+    pub contents: String,
+    /// Keep the file it replaces as `<file>.orig` (an env file edited in place).
+    pub backup: bool,
+}
+
+pub const GITIGNORE: &str = "# written by compose-harden: secret values never go to version control\n*\n";
+
+/// Checks, before anything is written, that no secret file would be overwritten with another
+/// value.
+pub fn check_conflicts(base: &Path, secrets: &[PlannedSecret]) -> Result<(), Error> {
+    for s in secrets {
+        if let SecretSource::File { path, value } = &s.source {
+            let full = base.join(path);
+            if let Ok(existing) = fs::read(&full)
+                && existing != value.expose().as_bytes()
+            {
+                return Err(Error::Conflict(format!(
+                    "{}: the secret file exists with another value; compose-harden does not \
+                     overwrite it (move it away or use --secrets-dir)",
+                    full.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the file-backed secrets under `base` (the output file's folder).
+pub fn write_all(base: &Path, secrets: &[PlannedSecret]) -> Result<(), Error> {
+    check_conflicts(base, secrets)?;
+    for s in secrets {
+        let SecretSource::File { path, value } = &s.source else {
+            continue;
+        };
+        let full = base.join(path);
+        let dir = full.parent().unwrap_or(base).to_path_buf();
+        ensure_private_dir(&dir)?;
+        if fs::read(&full).is_ok_and(|b| b == value.expose().as_bytes()) {
+            continue;
+        }
+        write_atomic(&full, value.expose().as_bytes(), 0o644)?;
+    }
+    Ok(())
+}
+
+/// Creates the secrets folder 0700 with a `.gitignore` of `*`.
+pub fn ensure_private_dir(dir: &Path) -> Result<(), Error> {
+    if !dir.exists() {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+        set_mode(dir, 0o700)?;
+    }
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        write_atomic(&ignore, GITIGNORE.as_bytes(), 0o644)?;
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file in the same folder, fsyncs it and renames it into place,
+/// so a reader sees the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".compose-harden-")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, &e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, &e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, &e))?;
+    set_mode(tmp.path(), mode)?;
+    tmp.persist(path).map_err(|e| Error::io(path, &e.error))?;
+    if let Ok(d) = fs::File::open(&dir) {
+        // Makes the rename itself durable; not every filesystem supports it.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| Error::io(path, &e))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> Result<(), Error> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_value_never_formats() {
+        let v = SecretValue::new("hunter2");
+        assert_eq!(format!("{v} {v:?}"), "*** SecretValue(***)");
+        let planned = PlannedSecret {
+            name: "db".into(),
+            source: SecretSource::File {
+                path: ".secrets/db".into(),
+                value: v,
+            },
+        };
+        assert!(!format!("{planned:?}").contains("hunter2"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn store_is_private_atomic_and_refuses_to_overwrite() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let planned = |v: &str| {
+            vec![PlannedSecret {
+                name: "db".into(),
+                source: SecretSource::File {
+                    path: ".secrets/db".into(),
+                    value: SecretValue::new(v),
+                },
+            }]
+        };
+        write_all(dir.path(), &planned("s3cret")).unwrap();
+        let folder = dir.path().join(".secrets");
+        assert_eq!(fs::metadata(&folder).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(fs::read_to_string(folder.join(".gitignore")).unwrap(), GITIGNORE);
+        let file = folder.join("db");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "s3cret");
+        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o644);
+        // The same value again: nothing to do.
+        write_all(dir.path(), &planned("s3cret")).unwrap();
+        // Another value: refused, and the file keeps the first one.
+        let err = write_all(dir.path(), &planned("other")).unwrap_err();
+        assert!(!err.to_string().contains("other") && !err.to_string().contains("s3cret"));
+        assert_eq!(fs::read_to_string(&file).unwrap(), "s3cret");
+    }
+}
