@@ -15,7 +15,11 @@ use crate::rules::RuleId;
 use crate::secrets::{self, SecretSource};
 
 #[derive(Parser, Debug)]
-#[command(name = "compose-harden", version, about = "Harden a Docker Compose file and report what changed and what is left to do")]
+#[command(
+    name = "compose-harden",
+    version,
+    about = "Harden a Docker Compose file and report what changed and what is left to do"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -122,7 +126,11 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return code;
         }
@@ -183,15 +191,27 @@ fn cmd_harden(a: HardenArgs) -> Result<i32, Error> {
         return Err(Error::Usage("--in-place needs a file, not stdin".into()));
     }
     let doc = load::load_path(&path)?;
-    let out_path: Option<PathBuf> = if a.in_place { Some(path.clone()) } else { a.output.clone() };
+    let out_path: Option<PathBuf> = if a.in_place {
+        Some(path.clone())
+    } else {
+        a.output.clone()
+    };
     let output_dir = out_path.as_deref().map_or_else(|| doc.base_dir(), dir_of);
     if out_path.is_some() && !output_dir.is_dir() {
-        return Err(Error::Usage(format!("{}: the output folder does not exist", output_dir.display())));
+        return Err(Error::Usage(format!(
+            "{}: the output folder does not exist",
+            output_dir.display()
+        )));
     }
     if !stdin && !same_dir(&output_dir, &doc.base_dir()) {
         ensure_no_relative_paths(&doc)?;
     }
-    let options = Options::resolve(&doc, &overrides(&a.common, a.secrets_dir.clone()), output_dir.clone(), a.in_place)?;
+    let options = Options::resolve(
+        &doc,
+        &overrides(&a.common, a.secrets_dir.clone()),
+        output_dir.clone(),
+        a.in_place,
+    )?;
     let knowledge = knowledge(&a.common)?;
     let hardened = harden(doc, &options, &knowledge)?;
     let mut text = hardened.text.clone();
@@ -203,14 +223,21 @@ fn cmd_harden(a: HardenArgs) -> Result<i32, Error> {
     let write = !a.check && !a.diff;
     let file_report = FileReport {
         input: input_name,
-        output: output_name.clone().or_else(|| Some("<stdout>".into())).filter(|_| write),
+        output: output_name
+            .clone()
+            .or_else(|| Some("<stdout>".into()))
+            .filter(|_| write),
         hardened: &hardened,
         applied: write,
     };
     let files = [file_report];
     if a.check {
         emit_report(&files, a.format, a.report.as_deref())?;
-        return Ok(if hardened.changed() { exit::FOUND } else { exit::OK });
+        return Ok(if hardened.changed() {
+            exit::FOUND
+        } else {
+            exit::OK
+        });
     }
     if a.diff {
         let diff = masked_diff(&hardened, &text);
@@ -263,7 +290,9 @@ fn backup(path: &Path) -> Result<(), Error> {
 #[cfg(unix)]
 fn existing_mode(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).ok().map(|m| m.permissions().mode() & 0o7777)
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
 }
 
 #[cfg(not(unix))]
@@ -308,7 +337,8 @@ fn emit_report(files: &[FileReport], format: Format, to: Option<&Path>) -> Resul
 /// A unified diff with every secret value masked.
 fn masked_diff(h: &Hardened, new: &str) -> String {
     let old_name = h.input.name.clone();
-    let diff = similar::TextDiff::from_lines(h.input.text.as_str(), new.trim_start_matches('\u{feff}'));
+    let diff =
+        similar::TextDiff::from_lines(h.input.text.as_str(), new.trim_start_matches('\u{feff}'));
     let text = diff
         .unified_diff()
         .context_radius(3)
@@ -379,7 +409,12 @@ fn cmd_rules(a: RulesArgs) -> Result<i32, Error> {
         None => {
             let mut out = String::new();
             for r in RuleId::ALL {
-                out.push_str(&format!("{:20} {:9} {}\n", r.as_str(), r.severity().as_str(), r.summary()));
+                out.push_str(&format!(
+                    "{:20} {:9} {}\n",
+                    r.as_str(),
+                    r.severity().as_str(),
+                    r.summary()
+                ));
             }
             print_stdout(&out)?;
         }

@@ -38,7 +38,9 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// The hardened output failed its own verification: a bug, never a corrupted file.
-    #[error("internal check failed after pass {pass}: {message} (nothing was written; please report this)")]
+    #[error(
+        "internal check failed after pass {pass}: {message} (nothing was written; please report this)"
+    )]
     Verify { pass: String, message: String },
     #[error("{0}")]
     Conflict(String),

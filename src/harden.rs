@@ -25,7 +25,11 @@ impl Hardened {
     }
 }
 
-pub fn harden(input: Document, options: &Options, knowledge: &Knowledge) -> Result<Hardened, Error> {
+pub fn harden(
+    input: Document,
+    options: &Options,
+    knowledge: &Knowledge,
+) -> Result<Hardened, Error> {
     let services = Service::all(&input)?;
     let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
     let cx = Context {

@@ -24,7 +24,9 @@ impl FromStr for SocketStrategy {
             "proxy" => Ok(SocketStrategy::Proxy),
             "remove" => Ok(SocketStrategy::Remove),
             "keep" => Ok(SocketStrategy::Keep),
-            other => Err(format!("unknown docker-socket strategy `{other}` (proxy, remove, keep)")),
+            other => Err(format!(
+                "unknown docker-socket strategy `{other}` (proxy, remove, keep)"
+            )),
         }
     }
 }
@@ -67,7 +69,12 @@ pub struct Overrides {
 
 impl Options {
     /// Flags win over the file's top-level `x-harden`, which wins over the defaults.
-    pub fn resolve(doc: &Document, flags: &Overrides, output_dir: PathBuf, in_place: bool) -> Result<Self, Error> {
+    pub fn resolve(
+        doc: &Document,
+        flags: &Overrides,
+        output_dir: PathBuf,
+        in_place: bool,
+    ) -> Result<Self, Error> {
         let mut opts = Options {
             output_dir,
             in_place,
@@ -79,7 +86,9 @@ impl Options {
         {
             for e in tree.entries(x.value) {
                 let value = tree.non_null_scalar(e.value).map(str::to_string);
-                let bad = |m: String| Error::invalid(doc.location(e.value), format!("x-harden.{}: {m}", e.key));
+                let bad = |m: String| {
+                    Error::invalid(doc.location(e.value), format!("x-harden.{}: {m}", e.key))
+                };
                 match (e.key.as_str(), value) {
                     ("default_user", Some(v)) => {
                         check_user(&v).map_err(bad)?;
@@ -115,7 +124,9 @@ pub fn check_user(user: &str) -> Result<(), String> {
         return Err(format!("`{user}` is not UID:GID (numbers, e.g. 1000:1000)"));
     }
     if uid.trim_start_matches('0').is_empty() {
-        return Err(format!("`{user}` is root: the default user must not be uid 0"));
+        return Err(format!(
+            "`{user}` is root: the default user must not be uid 0"
+        ));
     }
     Ok(())
 }

@@ -90,18 +90,38 @@ impl RuleId {
 
     pub fn summary(self) -> &'static str {
         match self {
-            RuleId::Privileged => "removes `privileged: true`; the follow-up names the narrow grant (`devices:`, one `cap_add`)",
-            RuleId::DockerSocket => "replaces engine-socket access with a hardened socket-proxy sidecar on an internal network",
-            RuleId::InlineSecret => "moves secret values out of `environment` into file-backed Compose secrets with `<VAR>_FILE`",
-            RuleId::EnvFileSecret => "moves secret values read from `env_file` files into file-backed Compose secrets",
-            RuleId::BuildArgSecret => "moves secret `build.args` into `build.secrets`, with the Dockerfile follow-up",
+            RuleId::Privileged => {
+                "removes `privileged: true`; the follow-up names the narrow grant (`devices:`, one `cap_add`)"
+            }
+            RuleId::DockerSocket => {
+                "replaces engine-socket access with a hardened socket-proxy sidecar on an internal network"
+            }
+            RuleId::InlineSecret => {
+                "moves secret values out of `environment` into file-backed Compose secrets with `<VAR>_FILE`"
+            }
+            RuleId::EnvFileSecret => {
+                "moves secret values read from `env_file` files into file-backed Compose secrets"
+            }
+            RuleId::BuildArgSecret => {
+                "moves secret `build.args` into `build.secrets`, with the Dockerfile follow-up"
+            }
             RuleId::RootUser => "adds a non-root `user:`; reports an explicit root user",
-            RuleId::WritableRootfs => "adds `read_only: true` with `tmpfs` for `/tmp` and the paths the image writes",
+            RuleId::WritableRootfs => {
+                "adds `read_only: true` with `tmpfs` for `/tmp` and the paths the image writes"
+            }
             RuleId::Capabilities => "adds `cap_drop: [ALL]`; reports dangerous `cap_add` entries",
-            RuleId::NoNewPrivileges => "adds `security_opt: [no-new-privileges:true]` (replaces `:false`)",
-            RuleId::UnconfinedProfile => "removes `seccomp:unconfined`, `apparmor:unconfined`, `label:disable`",
-            RuleId::HostNamespace => "reports host namespaces (`network_mode`, `pid`, `ipc`, `uts`, `userns_mode`, `cgroup`)",
-            RuleId::SensitiveMount => "reports bind mounts of sensitive host paths (`/`, `/etc`, `/proc`, `~/.ssh`, ...)",
+            RuleId::NoNewPrivileges => {
+                "adds `security_opt: [no-new-privileges:true]` (replaces `:false`)"
+            }
+            RuleId::UnconfinedProfile => {
+                "removes `seccomp:unconfined`, `apparmor:unconfined`, `label:disable`"
+            }
+            RuleId::HostNamespace => {
+                "reports host namespaces (`network_mode`, `pid`, `ipc`, `uts`, `userns_mode`, `cgroup`)"
+            }
+            RuleId::SensitiveMount => {
+                "reports bind mounts of sensitive host paths (`/`, `/etc`, `/proc`, `~/.ssh`, ...)"
+            }
         }
     }
 

@@ -60,7 +60,8 @@ pub struct SideFile {
     pub backup: bool,
 }
 
-pub const GITIGNORE: &str = "# written by compose-harden: secret values never go to version control\n*\n";
+pub const GITIGNORE: &str =
+    "# written by compose-harden: secret values never go to version control\n*\n";
 
 /// Checks, before anything is written, that no secret file would be overwritten with another
 /// value.
@@ -180,11 +181,20 @@ mod tests {
         };
         write_all(dir.path(), &planned("s3cret")).unwrap();
         let folder = dir.path().join(".secrets");
-        assert_eq!(fs::metadata(&folder).unwrap().permissions().mode() & 0o777, 0o700);
-        assert_eq!(fs::read_to_string(folder.join(".gitignore")).unwrap(), GITIGNORE);
+        assert_eq!(
+            fs::metadata(&folder).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        assert_eq!(
+            fs::read_to_string(folder.join(".gitignore")).unwrap(),
+            GITIGNORE
+        );
         let file = folder.join("db");
         assert_eq!(fs::read_to_string(&file).unwrap(), "s3cret");
-        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o644);
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
         // The same value again: nothing to do.
         write_all(dir.path(), &planned("s3cret")).unwrap();
         // Another value: refused, and the file keeps the first one.

@@ -26,13 +26,24 @@ fn hardened_fixtures_match_their_snapshots_and_are_idempotent() {
         std::fs::write(tmp.path().join("hardened.yaml"), &stdout).unwrap();
         let (code, again, stderr) = run(
             tmp.path(),
-            &["harden", "hardened.yaml", "--format", "json", "--report", "r.json"],
+            &[
+                "harden",
+                "hardened.yaml",
+                "--format",
+                "json",
+                "--report",
+                "r.json",
+            ],
         );
         assert_eq!(code, 0, "{name} (second run): {stderr}");
         pretty_assertions::assert_eq!(stdout, again, "{name}: not idempotent");
         let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(tmp.path().join("r.json")).unwrap()).unwrap();
-        assert_eq!(report["summary"]["changes"], 0, "{name}: second run changed something");
+            serde_json::from_str(&std::fs::read_to_string(tmp.path().join("r.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            report["summary"]["changes"], 0,
+            "{name}: second run changed something"
+        );
     }
 }
 
@@ -47,7 +58,11 @@ fn bad_input_names_file_line_and_column_exits_2_and_writes_nothing() {
         std::fs::copy(&input, tmp.path().join(&name)).unwrap();
         let start = std::time::Instant::now();
         let (code, stdout, stderr) = run(tmp.path(), &["harden", &name, "-o", "out.yaml"]);
-        assert!(start.elapsed().as_secs() < 30, "{name}: took {:?}", start.elapsed());
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "{name}: took {:?}",
+            start.elapsed()
+        );
         assert_eq!(code, 2, "{name}: {stderr}");
         assert!(stdout.is_empty(), "{name}: printed {stdout}");
         let expected = std::fs::read_to_string(input.with_extension("err")).unwrap_or_default();
@@ -61,7 +76,10 @@ fn bad_input_names_file_line_and_column_exits_2_and_writes_nothing() {
             actual.starts_with("compose-harden: FILE:"),
             "{name}: the message must start with file:line:column: {actual}"
         );
-        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(left.len(), 1, "{name}: wrote {left:?}");
     }
 }

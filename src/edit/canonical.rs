@@ -7,18 +7,58 @@ use crate::error::Error;
 use crate::harden::Hardened;
 use crate::load::{self, Document, NodeId};
 
-const TOP: [&str; 9] = ["version", "name", "include", "services", "networks", "volumes", "configs", "secrets", "models"];
+const TOP: [&str; 9] = [
+    "version", "name", "include", "services", "networks", "volumes", "configs", "secrets", "models",
+];
 
 const SERVICE: [&str; 40] = [
-    "image", "build", "container_name", "hostname", "platform", "restart", "depends_on", "profiles",
-    "command", "entrypoint", "working_dir", "environment", "env_file", "secrets", "configs", "ports",
-    "expose", "volumes", "tmpfs", "networks", "network_mode", "dns", "extra_hosts", "labels",
-    "healthcheck", "logging", "deploy", "user", "read_only", "cap_drop", "cap_add", "security_opt",
-    "privileged", "devices", "pid", "ipc", "ulimits", "sysctls", "stop_grace_period", "x-harden",
+    "image",
+    "build",
+    "container_name",
+    "hostname",
+    "platform",
+    "restart",
+    "depends_on",
+    "profiles",
+    "command",
+    "entrypoint",
+    "working_dir",
+    "environment",
+    "env_file",
+    "secrets",
+    "configs",
+    "ports",
+    "expose",
+    "volumes",
+    "tmpfs",
+    "networks",
+    "network_mode",
+    "dns",
+    "extra_hosts",
+    "labels",
+    "healthcheck",
+    "logging",
+    "deploy",
+    "user",
+    "read_only",
+    "cap_drop",
+    "cap_add",
+    "security_opt",
+    "privileged",
+    "devices",
+    "pid",
+    "ipc",
+    "ulimits",
+    "sysctls",
+    "stop_grace_period",
+    "x-harden",
 ];
 
 fn rank(order: &[&str], key: &str) -> (usize, String) {
-    let r = order.iter().position(|k| *k == key).unwrap_or(order.len() + usize::from(key.starts_with("x-")));
+    let r = order
+        .iter()
+        .position(|k| *k == key)
+        .unwrap_or(order.len() + usize::from(key.starts_with("x-")));
     (r, key.to_string())
 }
 
@@ -31,7 +71,11 @@ pub fn emit(h: &Hardened) -> Result<String, Error> {
         .entries(root)
         .into_iter()
         .map(|e| {
-            let v = if e.key == "services" { services(&doc, e.value) } else { Value::Node(e.value) };
+            let v = if e.key == "services" {
+                services(&doc, e.value)
+            } else {
+                Value::Node(e.value)
+            };
             (e.key, v)
         })
         .collect();
@@ -44,10 +88,11 @@ pub fn emit(h: &Hardened) -> Result<String, Error> {
     for (k, v) in &top {
         out.push_str(&emitter.entry(k, v, 0));
     }
-    let check = load::load_text(&doc.name, None, out.clone(), false).map_err(|e| Error::Verify {
-        pass: "canonical".into(),
-        message: format!("the canonical text does not parse: {e}"),
-    })?;
+    let check =
+        load::load_text(&doc.name, None, out.clone(), false).map_err(|e| Error::Verify {
+            pass: "canonical".into(),
+            message: format!("the canonical text does not parse: {e}"),
+        })?;
     if check.value != doc.value {
         return Err(Error::Verify {
             pass: "canonical".into(),

@@ -111,7 +111,11 @@ impl Emitter<'_> {
         let node = tree.node(id);
         match &node.kind {
             Kind::Scalar { value, quote } => {
-                let tag = node.tag.as_deref().map(|t| format!("{t} ")).unwrap_or_default();
+                let tag = node
+                    .tag
+                    .as_deref()
+                    .map(|t| format!("{t} "))
+                    .unwrap_or_default();
                 let written = &self.doc.text[node.start..node.end];
                 let single_line = !written.contains('\n');
                 if single_line && !matches!(quote, QuoteStyle::Literal | QuoteStyle::Folded) {
@@ -161,7 +165,9 @@ pub fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -188,8 +194,19 @@ fn plain_is_safe(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "y" | "n" | "yes" | "no" | "true" | "false" | "on" | "off" | "null" | "~" | ".nan" | ".inf"
-            | "-.inf" | "+.inf"
+        "y" | "n"
+            | "yes"
+            | "no"
+            | "true"
+            | "false"
+            | "on"
+            | "off"
+            | "null"
+            | "~"
+            | ".nan"
+            | ".inf"
+            | "-.inf"
+            | "+.inf"
     ) {
         return false;
     }
@@ -222,10 +239,19 @@ mod tests {
 
     #[test]
     fn leaves_ordinary_strings_plain() {
-        assert_eq!(scalar_text("no-new-privileges:true"), "no-new-privileges:true");
+        assert_eq!(
+            scalar_text("no-new-privileges:true"),
+            "no-new-privileges:true"
+        );
         assert_eq!(scalar_text("ALL"), "ALL");
-        assert_eq!(scalar_text("/run/secrets/db_password"), "/run/secrets/db_password");
-        assert_eq!(scalar_text("tcp://docker-socket-proxy:2375"), "tcp://docker-socket-proxy:2375");
+        assert_eq!(
+            scalar_text("/run/secrets/db_password"),
+            "/run/secrets/db_password"
+        );
+        assert_eq!(
+            scalar_text("tcp://docker-socket-proxy:2375"),
+            "tcp://docker-socket-proxy:2375"
+        );
         assert_eq!(scalar_text("deadbeef-x"), "deadbeef-x");
     }
 }

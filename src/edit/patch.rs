@@ -90,7 +90,10 @@ pub fn apply(doc: &Document, edits: &[Edit]) -> Result<String, Error> {
 enum Target {
     InPlace(Op),
     /// Rewrite the value at `at` whole, with these ops (paths relative to `at`).
-    Rewrite { at: Path, ops: Vec<Op> },
+    Rewrite {
+        at: Path,
+        ops: Vec<Op>,
+    },
 }
 
 #[derive(Debug)]
@@ -144,7 +147,11 @@ fn group(doc: &Document, edits: &[Edit], forced: &BTreeSet<Vec<Seg>>) -> Vec<Gro
             // A failed rewrite below a unit widens to the unit; a failed unit is final.
             let unit = unit_of(&at);
             groups.push(Group {
-                unit: if unit.len() < at.len() { unit } else { at.clone() },
+                unit: if unit.len() < at.len() {
+                    unit
+                } else {
+                    at.clone()
+                },
                 target: Target::Rewrite { at, ops },
             });
         }
@@ -238,14 +245,15 @@ fn merged_in(doc: &Document, path: &Path) -> bool {
     let parent = if path.len() == 1 {
         doc.tree.root
     } else {
-        chain.last().copied().filter(|_| chain.len() == path.len() - 1)
+        chain
+            .last()
+            .copied()
+            .filter(|_| chain.len() == path.len() - 1)
     };
     let (Some(parent), Some(Seg::Key(k))) = (parent, path.last()) else {
         return false;
     };
-    doc.tree
-        .get(parent, k)
-        .is_some_and(|e| !e.local)
+    doc.tree.get(parent, k).is_some_and(|e| !e.local)
 }
 
 struct Patcher<'a> {
@@ -533,7 +541,11 @@ impl Patcher<'_> {
             for (k, v) in entries {
                 text.push_str(&format!(
                     "{}{}: {}",
-                    if raw.is_empty() && text.is_empty() { "" } else { ", " },
+                    if raw.is_empty() && text.is_empty() {
+                        ""
+                    } else {
+                        ", "
+                    },
                     super::emit::scalar_text(k),
                     self.emitter.inline(v)
                 ));

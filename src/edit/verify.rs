@@ -57,7 +57,10 @@ pub fn schema_errors(value: &Json) -> Vec<SchemaError> {
 
 /// Checks `output` (the patched text of `input`) against what `edits` intend.
 pub fn check(input: &Document, edits: &[Edit], output: &str) -> Result<Document, Error> {
-    let text = output.strip_prefix('\u{feff}').unwrap_or(output).to_string();
+    let text = output
+        .strip_prefix('\u{feff}')
+        .unwrap_or(output)
+        .to_string();
     let out = load::load_text(&input.name, input.path.clone(), text, input.bom).map_err(|e| {
         Error::Verify {
             pass: blame(edits, None),
@@ -72,7 +75,10 @@ pub fn check(input: &Document, edits: &[Edit], output: &str) -> Result<Document,
     })?;
     if let Some(path) = first_difference(&expected, &out.value, String::new()) {
         if std::env::var_os("COMPOSE_HARDEN_DEBUG").is_some() {
-            eprintln!("--- patched text:\n{output}\n--- expected: {expected}\n--- got: {}", out.value);
+            eprintln!(
+                "--- patched text:\n{output}\n--- expected: {expected}\n--- got: {}",
+                out.value
+            );
         }
         return Err(Error::Verify {
             pass: blame(edits, Some(&path)),
@@ -116,7 +122,11 @@ fn first_difference(a: &Json, b: &Json, at: String) -> Option<String> {
     match (a, b) {
         (Json::Object(x), Json::Object(y)) => {
             for (k, va) in x {
-                let p = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                let p = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
                 match y.get(k) {
                     Some(vb) => {
                         if let Some(d) = first_difference(va, vb, p) {
@@ -126,9 +136,13 @@ fn first_difference(a: &Json, b: &Json, at: String) -> Option<String> {
                     None => return Some(p),
                 }
             }
-            y.keys()
-                .find(|k| !x.contains_key(*k))
-                .map(|k| if at.is_empty() { k.clone() } else { format!("{at}.{k}") })
+            y.keys().find(|k| !x.contains_key(*k)).map(|k| {
+                if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                }
+            })
         }
         (Json::Array(x), Json::Array(y)) => {
             if x.len() != y.len() {
@@ -139,9 +153,7 @@ fn first_difference(a: &Json, b: &Json, at: String) -> Option<String> {
                 .enumerate()
                 .find_map(|(i, (va, vb))| first_difference(va, vb, format!("{at}[{i}]")))
         }
-        (Json::Number(x), Json::Number(y)) => {
-            (x.as_f64() != y.as_f64()).then_some(at)
-        }
+        (Json::Number(x), Json::Number(y)) => (x.as_f64() != y.as_f64()).then_some(at),
         _ => (a != b).then_some(at),
     }
 }

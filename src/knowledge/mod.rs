@@ -114,7 +114,9 @@ impl Resolved<'_> {
 impl Knowledge {
     pub fn builtin() -> Self {
         let file: KnowledgeFile = serde_saphyr::from_str(BUILTIN).unwrap_or_default();
-        Knowledge { images: file.images }
+        Knowledge {
+            images: file.images,
+        }
     }
 
     /// Adds the entries of a user file; an entry with the name of a built-in one replaces it.
@@ -127,7 +129,10 @@ impl Knowledge {
                     loc.map_or(1, |l| l.line() as usize),
                     loc.map_or(1, |l| l.column() as usize),
                 ),
-                format!("not a knowledge file: {}", e.to_string().lines().next().unwrap_or("")),
+                format!(
+                    "not a knowledge file: {}",
+                    e.to_string().lines().next().unwrap_or("")
+                ),
             )
         })?;
         for p in file.images {
@@ -191,7 +196,9 @@ fn glob(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((head, tail)) => {
-            text.len() >= head.len() + tail.len() && text.starts_with(head) && glob_tail(tail, &text[head.len()..])
+            text.len() >= head.len() + tail.len()
+                && text.starts_with(head)
+                && glob_tail(tail, &text[head.len()..])
         }
     }
 }
@@ -213,13 +220,23 @@ mod tests {
             ("postgres", ("postgres", "latest")),
             ("postgres:16-alpine", ("postgres", "16-alpine")),
             ("docker.io/library/postgres:16", ("postgres", "16")),
-            ("lscr.io/linuxserver/sonarr:latest", ("linuxserver/sonarr", "latest")),
+            (
+                "lscr.io/linuxserver/sonarr:latest",
+                ("linuxserver/sonarr", "latest"),
+            ),
             ("localhost:5000/app:1@sha256:abc", ("app", "1")),
-            ("ghcr.io/paperless-ngx/paperless-ngx:2", ("paperless-ngx/paperless-ngx", "2")),
+            (
+                "ghcr.io/paperless-ngx/paperless-ngx:2",
+                ("paperless-ngx/paperless-ngx", "2"),
+            ),
             ("bitnami/redis", ("bitnami/redis", "latest")),
         ];
         for (input, (repo, tag)) in cases {
-            assert_eq!(split_reference(input), Some((repo.to_string(), tag.to_string())), "{input}");
+            assert_eq!(
+                split_reference(input),
+                Some((repo.to_string(), tag.to_string())),
+                "{input}"
+            );
         }
         assert_eq!(split_reference("${IMAGE}"), None);
     }
@@ -236,10 +253,17 @@ mod tests {
     #[test]
     fn builtin_knowledge_loads_and_every_entry_has_a_source() {
         let k = Knowledge::builtin();
-        assert!(!k.images.is_empty(), "the embedded knowledge file did not parse");
+        assert!(
+            !k.images.is_empty(),
+            "the embedded knowledge file did not parse"
+        );
         for p in &k.images {
             assert!(!p.sources.is_empty(), "{} has no source", p.name);
-            assert!(p.sources.iter().all(|s| s.starts_with("https://")), "{}: sources are URLs", p.name);
+            assert!(
+                p.sources.iter().all(|s| s.starts_with("https://")),
+                "{}: sources are URLs",
+                p.name
+            );
         }
     }
 }

@@ -50,12 +50,17 @@ fn to_error(name: &str, err: &serde_saphyr::Error) -> Error {
             .unwrap_or("")
             .trim()
             .to_string();
-        return Error::invalid(location, format!("duplicate key `{key}`: Compose refuses it"));
+        return Error::invalid(
+            location,
+            format!("duplicate key `{key}`: Compose refuses it"),
+        );
     }
     if message.contains("budget") || message.contains("alias") && message.contains("limit") {
         return Error::invalid(
             location,
-            format!("refused: the document expands beyond the work limit (an alias bomb or a huge file): {message}"),
+            format!(
+                "refused: the document expands beyond the work limit (an alias bomb or a huge file): {message}"
+            ),
         );
     }
     Error::syntax(location, message)

@@ -105,7 +105,11 @@ pub fn load_path(path: &Path) -> Result<Document, Error> {
         return load_bytes("<stdin>", None, &bytes);
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
-    load_bytes(&path.display().to_string(), Some(path.to_path_buf()), &bytes)
+    load_bytes(
+        &path.display().to_string(),
+        Some(path.to_path_buf()),
+        &bytes,
+    )
 }
 
 pub fn load_bytes(name: &str, path: Option<PathBuf>, bytes: &[u8]) -> Result<Document, Error> {
@@ -117,7 +121,12 @@ pub fn load_bytes(name: &str, path: Option<PathBuf>, bytes: &[u8]) -> Result<Doc
     load_text(name, path, text, bom)
 }
 
-pub fn load_text(name: &str, path: Option<PathBuf>, text: String, bom: bool) -> Result<Document, Error> {
+pub fn load_text(
+    name: &str,
+    path: Option<PathBuf>,
+    text: String,
+    bom: bool,
+) -> Result<Document, Error> {
     let value = gate::semantic_value(name, &text)?;
     let tree = tree::parse(&text, name)?;
     let crlf = text.contains("\r\n");

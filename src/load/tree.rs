@@ -26,10 +26,22 @@ pub enum QuoteStyle {
 
 #[derive(Debug, Clone)]
 pub enum Kind {
-    Scalar { value: String, quote: QuoteStyle },
-    Seq { style: Style, items: Vec<NodeId> },
-    Map { style: Style, entries: Vec<(NodeId, NodeId)> },
-    Alias { target: NodeId, name: String },
+    Scalar {
+        value: String,
+        quote: QuoteStyle,
+    },
+    Seq {
+        style: Style,
+        items: Vec<NodeId>,
+    },
+    Map {
+        style: Style,
+        entries: Vec<(NodeId, NodeId)>,
+    },
+    Alias {
+        target: NodeId,
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -91,7 +103,10 @@ pub fn parse(text: &str, file: &str) -> Result<Tree, Error> {
     for event in parser {
         let (event, span) = event.map_err(|e| {
             let mark = e.marker();
-            Error::syntax(Location::new(file, mark.line(), mark.col() + 1), e.kind().to_string())
+            Error::syntax(
+                Location::new(file, mark.line(), mark.col() + 1),
+                e.kind().to_string(),
+            )
         })?;
         let (start, end) = byte_range(&span);
         let here = Location::new(file, span.start.line(), span.start.col() + 1);
@@ -171,7 +186,14 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn new_node(&mut self, kind: Kind, span: &Span, start: usize, end: usize, tag: Option<String>) -> NodeId {
+    fn new_node(
+        &mut self,
+        kind: Kind,
+        span: &Span,
+        start: usize,
+        end: usize,
+        tag: Option<String>,
+    ) -> NodeId {
         let outer_start = span
             .tag_start()
             .and_then(|m| m.byte_offset())

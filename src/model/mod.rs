@@ -96,7 +96,8 @@ impl<'a> Service<'a> {
     }
 
     pub fn has(&self, key: &str) -> bool {
-        self.get(key).is_some_and(|e| !self.doc.tree.is_null(e.value))
+        self.get(key)
+            .is_some_and(|e| !self.doc.tree.is_null(e.value))
     }
 
     /// Where a key is written, or the service name when the key is absent.
@@ -143,7 +144,8 @@ impl<'a> Service<'a> {
         if tree.get(e.value, "file").is_some() {
             return None;
         }
-        tree.get(e.value, "service").and_then(|s| tree.non_null_scalar(s.value))
+        tree.get(e.value, "service")
+            .and_then(|s| tree.non_null_scalar(s.value))
     }
 
     pub fn is_skipped(&self, rule: RuleId) -> bool {
@@ -182,7 +184,12 @@ impl<'a> Service<'a> {
                 }
                 "reason" => ex.reason = tree.non_null_scalar(e.value).map(str::to_string),
                 "user" => ex.user = tree.non_null_scalar(e.value).map(str::to_string),
-                "tmpfs" => ex.tmpfs = strings_of(self.doc, e.value).into_iter().map(|(_, s)| s).collect(),
+                "tmpfs" => {
+                    ex.tmpfs = strings_of(self.doc, e.value)
+                        .into_iter()
+                        .map(|(_, s)| s)
+                        .collect()
+                }
                 "cap_add" => {
                     ex.cap_add = strings_of(self.doc, e.value)
                         .into_iter()
@@ -274,7 +281,9 @@ pub fn environment(svc: &Service) -> (EnvForm, Vec<EnvVar>) {
                 .entries(id)
                 .into_iter()
                 .map(|en| EnvVar {
-                    value: tree.non_null_scalar(en.value).map(|_| scalar_as_written(doc, en.value)),
+                    value: tree
+                        .non_null_scalar(en.value)
+                        .map(|_| scalar_as_written(doc, en.value)),
                     name: en.key,
                     node: en.value,
                     key_node: Some(en.key_node),
@@ -351,14 +360,19 @@ pub fn mounts(svc: &Service) -> Vec<Mount> {
                     target,
                 })
             } else if tree.is_map(id) {
-                let get = |k: &str| tree.get(id, k).and_then(|e| tree.non_null_scalar(e.value).map(str::to_string));
+                let get = |k: &str| {
+                    tree.get(id, k)
+                        .and_then(|e| tree.non_null_scalar(e.value).map(str::to_string))
+                };
                 let kind = get("type").unwrap_or_default();
                 let source = get("source");
                 Some(Mount {
                     index,
                     node: item,
-                    bind: kind == "bind" || (kind.is_empty() && source.as_deref().is_some_and(looks_like_path)),
-                    read_only: get("read_only").is_some_and(|v| ComposeBool::parse(&v) == ComposeBool::True),
+                    bind: kind == "bind"
+                        || (kind.is_empty() && source.as_deref().is_some_and(looks_like_path)),
+                    read_only: get("read_only")
+                        .is_some_and(|v| ComposeBool::parse(&v) == ComposeBool::True),
                     source,
                     target: get("target"),
                 })
@@ -370,7 +384,11 @@ pub fn mounts(svc: &Service) -> Vec<Mount> {
 }
 
 fn looks_like_path(s: &str) -> bool {
-    s.starts_with('/') || s.starts_with('.') || s.starts_with('~') || s.starts_with('$') || s.contains('/')
+    s.starts_with('/')
+        || s.starts_with('.')
+        || s.starts_with('~')
+        || s.starts_with('$')
+        || s.contains('/')
 }
 
 /// `SRC:DST:MODE`, `DST` alone, or a Windows `C:\\src:DST`; colons inside `${...}` are not
@@ -403,42 +421,16 @@ fn split_short_volume(s: &str) -> (Option<String>, Option<String>, String) {
     match parts.len() {
         0 => (None, None, String::new()),
         1 => (None, Some(parts[0].clone()), String::new()),
-        2 => (Some(parts[0].clone()), Some(parts[1].clone()), String::new()),
-        _ => (Some(parts[0].clone()), Some(parts[1].clone()), parts[2..].join(":")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compose_bool_reads_like_compose() {
-        for t in ["true", "True", "yes", "YES", "on", "On", "y"] {
-            assert_eq!(ComposeBool::parse(t), ComposeBool::True, "{t}");
-        }
-        for f in ["false", "no", "Off", "n"] {
-            assert_eq!(ComposeBool::parse(f), ComposeBool::False, "{f}");
-        }
-        assert_eq!(ComposeBool::parse("${PRIV}"), ComposeBool::Expr("${PRIV}".into()));
-        assert_eq!(ComposeBool::parse("maybe"), ComposeBool::Invalid("maybe".into()));
-    }
-
-    #[test]
-    fn short_volume_syntax() {
-        assert_eq!(
-            split_short_volume("/var/run/docker.sock:/var/run/docker.sock:ro"),
-            (Some("/var/run/docker.sock".into()), Some("/var/run/docker.sock".into()), "ro".into())
-        );
-        assert_eq!(split_short_volume("/data"), (None, Some("/data".into()), String::new()));
-        assert_eq!(
-            split_short_volume("${STORE:-/mnt/v}/t:/tmp"),
-            (Some("${STORE:-/mnt/v}/t".into()), Some("/tmp".into()), String::new())
-        );
-        assert_eq!(
-            split_short_volume("C:\\data:/data"),
-            (Some("C:\\data".into()), Some("/data".into()), String::new())
-        );
+        2 => (
+            Some(parts[0].clone()),
+            Some(parts[1].clone()),
+            String::new(),
+        ),
+        _ => (
+            Some(parts[0].clone()),
+            Some(parts[1].clone()),
+            parts[2..].join(":"),
+        ),
     }
 }
 
@@ -448,8 +440,10 @@ pub fn relative_paths(doc: &Document) -> Vec<(NodeId, String)> {
     let tree = &doc.tree;
     let mut out = Vec::new();
     let is_rel = |s: &str| {
-        !s.is_empty() && !s.starts_with('/') && !s.starts_with('~') && !s.starts_with('$') && !s.contains("://")
-            && !(s.len() > 1 && s.as_bytes()[1] == b':')
+        let absolute = s.starts_with(['/', '~', '$'])
+            || s.contains("://")
+            || (s.len() > 1 && s.as_bytes()[1] == b':');
+        !s.is_empty() && !absolute
     };
     let mut push = |node: NodeId, s: &str| {
         if is_rel(s) {
@@ -482,10 +476,15 @@ pub fn relative_paths(doc: &Document) -> Vec<(NodeId, String)> {
             }
         }
         if let Some(e) = svc.get("env_file") {
-            let items: Vec<NodeId> = if tree.is_seq(e.value) { tree.items(e.value).to_vec() } else { vec![e.value] };
+            let items: Vec<NodeId> = if tree.is_seq(e.value) {
+                tree.items(e.value).to_vec()
+            } else {
+                vec![e.value]
+            };
             for item in items {
                 let path = if tree.is_map(item) {
-                    tree.get(item, "path").and_then(|p| tree.non_null_scalar(p.value))
+                    tree.get(item, "path")
+                        .and_then(|p| tree.non_null_scalar(p.value))
                 } else {
                     tree.non_null_scalar(item)
                 };
@@ -527,4 +526,55 @@ pub fn relative_paths(doc: &Document) -> Vec<(NodeId, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_bool_reads_like_compose() {
+        for t in ["true", "True", "yes", "YES", "on", "On", "y"] {
+            assert_eq!(ComposeBool::parse(t), ComposeBool::True, "{t}");
+        }
+        for f in ["false", "no", "Off", "n"] {
+            assert_eq!(ComposeBool::parse(f), ComposeBool::False, "{f}");
+        }
+        assert_eq!(
+            ComposeBool::parse("${PRIV}"),
+            ComposeBool::Expr("${PRIV}".into())
+        );
+        assert_eq!(
+            ComposeBool::parse("maybe"),
+            ComposeBool::Invalid("maybe".into())
+        );
+    }
+
+    #[test]
+    fn short_volume_syntax() {
+        assert_eq!(
+            split_short_volume("/var/run/docker.sock:/var/run/docker.sock:ro"),
+            (
+                Some("/var/run/docker.sock".into()),
+                Some("/var/run/docker.sock".into()),
+                "ro".into()
+            )
+        );
+        assert_eq!(
+            split_short_volume("/data"),
+            (None, Some("/data".into()), String::new())
+        );
+        assert_eq!(
+            split_short_volume("${STORE:-/mnt/v}/t:/tmp"),
+            (
+                Some("${STORE:-/mnt/v}/t".into()),
+                Some("/tmp".into()),
+                String::new()
+            )
+        );
+        assert_eq!(
+            split_short_volume("C:\\data:/data"),
+            (Some("C:\\data".into()), Some("/data".into()), String::new())
+        );
+    }
 }

@@ -44,20 +44,32 @@ impl Pass for Capabilities {
                 }
             }
             if svc.is_skipped(rule) {
-                if !svc.strings("cap_drop").iter().any(|(_, c)| normalize_cap(c) == "ALL") {
-                    out.findings.push(finding(rule, svc, None, "keeps the default capabilities"));
+                if !svc
+                    .strings("cap_drop")
+                    .iter()
+                    .any(|(_, c)| normalize_cap(c) == "ALL")
+                {
+                    out.findings
+                        .push(finding(rule, svc, None, "keeps the default capabilities"));
                 }
                 continue;
             }
             let mut edits = Vec::new();
             let mut what = Vec::new();
-            if !svc.strings("cap_drop").iter().any(|(_, c)| normalize_cap(c) == "ALL") {
+            if !svc
+                .strings("cap_drop")
+                .iter()
+                .any(|(_, c)| normalize_cap(c) == "ALL")
+            {
                 edits.push(add_to_list(svc, "cap_drop", vec![Value::str("ALL")]));
                 what.push("added `cap_drop: [ALL]`".to_string());
             }
             let have: Vec<String> = added.iter().map(|(_, c)| normalize_cap(c)).collect();
             let known = svc.image().and_then(|i| cx.knowledge.lookup(i));
-            let mut needed: Vec<String> = known.iter().flat_map(|k| k.profile.cap_add.iter().cloned()).collect();
+            let mut needed: Vec<String> = known
+                .iter()
+                .flat_map(|k| k.profile.cap_add.iter().cloned())
+                .collect();
             needed.extend(svc.exceptions.cap_add.iter().cloned());
             let mut add: Vec<String> = Vec::new();
             for c in needed {
@@ -71,13 +83,25 @@ impl Pass for Capabilities {
                     .as_ref()
                     .map(|k| format!(" (knowledge: {}, {})", k.profile.name, k.source()))
                     .unwrap_or_else(|| " (x-harden.cap_add)".into());
-                what.push(format!("added back `cap_add: [{}]`{source}", add.join(", ")));
-                edits.push(add_to_list(svc, "cap_add", add.into_iter().map(Value::Str).collect()));
+                what.push(format!(
+                    "added back `cap_add: [{}]`{source}",
+                    add.join(", ")
+                ));
+                edits.push(add_to_list(
+                    svc,
+                    "cap_add",
+                    add.into_iter().map(Value::Str).collect(),
+                ));
             }
             if !edits.is_empty() {
                 out.findings.push(
-                    finding(rule, svc, Some("cap_drop"), format!("kept the default capabilities: {}", what.join("; ")))
-                        .fix("added", edits),
+                    finding(
+                        rule,
+                        svc,
+                        Some("cap_drop"),
+                        format!("kept the default capabilities: {}", what.join("; ")),
+                    )
+                    .fix("added", edits),
                 );
             }
         }

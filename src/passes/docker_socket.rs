@@ -10,8 +10,13 @@ pub struct DockerSocket;
 pub fn is_engine_socket(source: &str) -> bool {
     let s = source.trim_end_matches('/');
     let file = s.rsplit('/').next().unwrap_or(s);
-    matches!(file, "docker.sock" | "podman.sock" | "containerd.sock" | "crio.sock" | "dockershim.sock")
-        || matches!(s, "/run" | "/var/run" | "/run/docker" | "/var/run/docker" | "/run/podman" | "/run/containerd")
+    matches!(
+        file,
+        "docker.sock" | "podman.sock" | "containerd.sock" | "crio.sock" | "dockershim.sock"
+    ) || matches!(
+        s,
+        "/run" | "/var/run" | "/run/docker" | "/var/run/docker" | "/run/podman" | "/run/containerd"
+    )
 }
 
 impl Pass for DockerSocket {
@@ -22,7 +27,9 @@ impl Pass for DockerSocket {
     fn run(&self, cx: &Context, out: &mut Outcome) {
         for svc in &cx.services {
             for m in mounts(svc) {
-                let Some(src) = m.source.as_deref() else { continue };
+                let Some(src) = m.source.as_deref() else {
+                    continue;
+                };
                 if !is_engine_socket(src) {
                     continue;
                 }

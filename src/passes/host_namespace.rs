@@ -7,11 +7,17 @@ use crate::rules::RuleId;
 pub struct HostNamespace;
 
 const KEYS: [(&str, &str); 6] = [
-    ("network_mode", "the host's network stack: every host port and interface"),
+    (
+        "network_mode",
+        "the host's network stack: every host port and interface",
+    ),
     ("pid", "the host's processes: it can see and signal them"),
     ("ipc", "the host's shared memory"),
     ("uts", "the host's hostname"),
-    ("userns_mode", "the host's user namespace: user remapping is off"),
+    (
+        "userns_mode",
+        "the host's user namespace: user remapping is off",
+    ),
     ("cgroup", "the host's cgroup namespace"),
 ];
 
@@ -28,7 +34,9 @@ impl Pass for HostNamespace {
                         self.rule(),
                         svc,
                         Some(key),
-                        format!("`{key}: host` shares {what}; keep it only if the service needs it"),
+                        format!(
+                            "`{key}: host` shares {what}; keep it only if the service needs it"
+                        ),
                     ));
                 }
             }

@@ -103,9 +103,14 @@ fn merge_appends(edits: Vec<Edit>) -> Vec<Edit> {
     let mut out: Vec<Edit> = Vec::new();
     for e in edits {
         if let Op::Append { path, items } = &e.op
-            && let Some(prev) = out.iter_mut().find(|p| matches!(&p.op, Op::Append { path: q, .. } if q == path))
+            && let Some(prev) = out
+                .iter_mut()
+                .find(|p| matches!(&p.op, Op::Append { path: q, .. } if q == path))
         {
-            if let Op::Append { items: prev_items, .. } = &mut prev.op {
+            if let Op::Append {
+                items: prev_items, ..
+            } = &mut prev.op
+            {
                 for i in items {
                     if !prev_items.contains(i) {
                         prev_items.push(i.clone());
@@ -186,7 +191,12 @@ pub fn run_all(cx: &Context) -> Outcome {
 }
 
 /// Builds a finding about a service.
-pub fn finding(rule: RuleId, svc: &Service, key: Option<&str>, message: impl Into<String>) -> Finding {
+pub fn finding(
+    rule: RuleId,
+    svc: &Service,
+    key: Option<&str>,
+    message: impl Into<String>,
+) -> Finding {
     let mut path = svc.path();
     if let Some(k) = key {
         path = path.key(k);

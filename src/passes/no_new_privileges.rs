@@ -28,7 +28,11 @@ pub fn classify(opt: &str) -> Nnp {
     let Some(rest) = o.strip_prefix("no-new-privileges") else {
         return Nnp::Unrelated;
     };
-    match rest.trim_start_matches([':', '=']).to_ascii_lowercase().as_str() {
+    match rest
+        .trim_start_matches([':', '='])
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "" | "true" => Nnp::OnOtherwise,
         _ => Nnp::Off,
     }
@@ -47,42 +51,53 @@ impl Pass for NoNewPrivileges {
                 continue;
             }
             if svc.is_skipped(rule) {
-                out.findings.push(finding(rule, svc, None, "processes may gain privileges (setuid)"));
+                out.findings.push(finding(
+                    rule,
+                    svc,
+                    None,
+                    "processes may gain privileges (setuid)",
+                ));
                 continue;
             }
             // Compose appends an `extends` base's security_opt and refuses repeated entries,
             // so a service whose base gets the option inherits it rather than repeating it.
             if let Some(base) = svc.extends_local()
-                && cx.services.iter().any(|b| b.name == base && !b.is_skipped(rule))
+                && cx
+                    .services
+                    .iter()
+                    .any(|b| b.name == base && !b.is_skipped(rule))
             {
                 continue;
             }
             let items = indexed_strings(svc, "security_opt");
             let other = items.iter().find(|(_, _, o)| classify(o) != Nnp::Unrelated);
             let f = match other {
-                Some((i, node, old)) => {
-                    finding(
-                        rule,
-                        svc,
-                        Some("security_opt"),
-                        format!("`{old}` replaced with `{EXACT}`"),
-                    )
-                    .at(svc.location_of(*node))
-                    .fix(
-                        "replaced",
-                        vec![Op::Set {
-                            path: svc.path().key("security_opt").index(*i),
-                            value: Value::str(EXACT),
-                        }],
-                    )
-                }
+                Some((i, node, old)) => finding(
+                    rule,
+                    svc,
+                    Some("security_opt"),
+                    format!("`{old}` replaced with `{EXACT}`"),
+                )
+                .at(svc.location_of(*node))
+                .fix(
+                    "replaced",
+                    vec![Op::Set {
+                        path: svc.path().key("security_opt").index(*i),
+                        value: Value::str(EXACT),
+                    }],
+                ),
                 None => finding(
                     rule,
                     svc,
                     Some("security_opt"),
-                    format!("processes could gain privileges through setuid binaries: added `{EXACT}`"),
+                    format!(
+                        "processes could gain privileges through setuid binaries: added `{EXACT}`"
+                    ),
                 )
-                .fix("added", vec![add_to_list(svc, "security_opt", vec![Value::str(EXACT)])]),
+                .fix(
+                    "added",
+                    vec![add_to_list(svc, "security_opt", vec![Value::str(EXACT)])],
+                ),
             };
             out.findings.push(f);
         }

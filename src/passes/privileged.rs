@@ -52,7 +52,15 @@ impl Pass for Privileged {
 /// What to grant instead of `privileged`, as narrowly as the image suggests.
 fn grant_hint(image: &str) -> String {
     let lower = image.to_ascii_lowercase();
-    let vpn = ["vpn", "wireguard", "wg-easy", "gluetun", "tailscale", "headscale", "netbird"];
+    let vpn = [
+        "vpn",
+        "wireguard",
+        "wg-easy",
+        "gluetun",
+        "tailscale",
+        "headscale",
+        "netbird",
+    ];
     if vpn.iter().any(|v| lower.contains(v)) {
         return "a VPN needs only the tunnel device and one capability: add `devices: [/dev/net/tun]` and `cap_add: [NET_ADMIN]`".into();
     }

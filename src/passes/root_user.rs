@@ -31,11 +31,15 @@ impl Pass for RootUser {
             }
             if svc.has("user") || svc.is_skipped(rule) {
                 if !svc.has("user") {
-                    out.findings.push(finding(rule, svc, None, "runs as root (no `user:`)"));
+                    out.findings
+                        .push(finding(rule, svc, None, "runs as root (no `user:`)"));
                 }
                 continue;
             }
-            if knowledge_exceptions(cx, svc).iter().any(|(r, _)| *r == rule) {
+            if knowledge_exceptions(cx, svc)
+                .iter()
+                .any(|(r, _)| *r == rule)
+            {
                 let why = knowledge_exceptions(cx, svc)
                     .into_iter()
                     .find(|(r, _)| *r == rule)
@@ -45,7 +49,9 @@ impl Pass for RootUser {
                     rule,
                     svc,
                     None,
-                    format!("runs as root: left without `user:` because {why}; recorded in x-harden"),
+                    format!(
+                        "runs as root: left without `user:` because {why}; recorded in x-harden"
+                    ),
                 );
                 if let Some(op) = exception_edit(cx, svc) {
                     f = f.fix("excepted", vec![op]);
@@ -83,7 +89,11 @@ fn choose_user(cx: &Context, svc: &Service, out: &mut Outcome) -> (String, Strin
     {
         return (
             u.clone(),
-            format!("the uid the image runs as (knowledge: {}, {})", k.profile.name, k.source()),
+            format!(
+                "the uid the image runs as (knowledge: {}, {})",
+                k.profile.name,
+                k.source()
+            ),
         );
     }
     if let Some(u) = dockerfile_user(cx, svc)
@@ -130,11 +140,17 @@ pub fn read_dockerfile(base: &Path, svc: &Service) -> Option<String> {
     let (context, dockerfile) = if let Some(c) = tree.non_null_scalar(build.value) {
         (c.to_string(), "Dockerfile".to_string())
     } else {
-        let get = |k: &str| tree.get(build.value, k).and_then(|e| tree.non_null_scalar(e.value).map(str::to_string));
+        let get = |k: &str| {
+            tree.get(build.value, k)
+                .and_then(|e| tree.non_null_scalar(e.value).map(str::to_string))
+        };
         if let Some(inline) = get("dockerfile_inline") {
             return Some(inline);
         }
-        (get("context").unwrap_or_else(|| ".".into()), get("dockerfile").unwrap_or_else(|| "Dockerfile".into()))
+        (
+            get("context").unwrap_or_else(|| ".".into()),
+            get("dockerfile").unwrap_or_else(|| "Dockerfile".into()),
+        )
     };
     if context.contains("://") || context.contains('$') || dockerfile.contains('$') {
         return None;

@@ -9,12 +9,27 @@ pub struct SensitiveMount;
 
 /// Host paths whose bind mount exposes the host (the path itself or anything under it).
 const SENSITIVE: [&str; 12] = [
-    "/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/var/lib/docker", "/var/lib/kubelet",
-    "/lib/modules", "/usr", "/bin", "/sbin",
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/root",
+    "/var/lib/docker",
+    "/var/lib/kubelet",
+    "/lib/modules",
+    "/usr",
+    "/bin",
+    "/sbin",
 ];
 
 /// Files under sensitive folders that are routinely shared read-only and harmless.
-const BENIGN: [&str; 4] = ["/etc/localtime", "/etc/timezone", "/etc/hostname", "/etc/machine-id"];
+const BENIGN: [&str; 4] = [
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/hostname",
+    "/etc/machine-id",
+];
 
 impl Pass for SensitiveMount {
     fn rule(&self) -> RuleId {
@@ -24,11 +39,15 @@ impl Pass for SensitiveMount {
     fn run(&self, cx: &Context, out: &mut Outcome) {
         for svc in &cx.services {
             for m in mounts(svc) {
-                let Some(source) = m.source.as_deref() else { continue };
+                let Some(source) = m.source.as_deref() else {
+                    continue;
+                };
                 if !m.bind || crate::passes::docker_socket::is_engine_socket(source) {
                     continue;
                 }
-                let Some(why) = sensitivity(source) else { continue };
+                let Some(why) = sensitivity(source) else {
+                    continue;
+                };
                 let ro = if m.read_only { " (read-only)" } else { "" };
                 out.findings.push(
                     finding(

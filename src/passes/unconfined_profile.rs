@@ -8,7 +8,11 @@ use crate::rules::RuleId;
 pub struct UnconfinedProfile;
 
 pub fn is_unconfined(opt: &str) -> bool {
-    let o: String = opt.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+    let o: String = opt
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
     matches!(
         o.replace('=', ":").as_str(),
         "seccomp:unconfined" | "apparmor:unconfined" | "label:disable" | "systempaths:unconfined"
@@ -23,7 +27,9 @@ impl Pass for UnconfinedProfile {
     fn run(&self, cx: &Context, out: &mut Outcome) {
         let rule = self.rule();
         for svc in &cx.services {
-            let Some(entry) = svc.get("security_opt") else { continue };
+            let Some(entry) = svc.get("security_opt") else {
+                continue;
+            };
             if !svc.doc.tree.is_seq(entry.value) {
                 continue;
             }
@@ -42,10 +48,16 @@ impl Pass for UnconfinedProfile {
                     rule,
                     svc,
                     Some("security_opt"),
-                    format!("`{}` switches off a kernel security profile: removed", names.join("`, `")),
+                    format!(
+                        "`{}` switches off a kernel security profile: removed",
+                        names.join("`, `")
+                    ),
                 )
                 .at(svc.location_of(bad[0].1))
-                .fix("removed", remove_items(svc, "security_opt", &indices, adding)),
+                .fix(
+                    "removed",
+                    remove_items(svc, "security_opt", &indices, adding),
+                ),
             );
         }
     }

@@ -30,10 +30,14 @@ impl Pass for WritableRootfs {
                 _ => {}
             }
             if svc.is_skipped(rule) {
-                out.findings.push(finding(rule, svc, None, "the root filesystem is writable"));
+                out.findings
+                    .push(finding(rule, svc, None, "the root filesystem is writable"));
                 continue;
             }
-            if let Some((_, why)) = knowledge_exceptions(cx, svc).into_iter().find(|(r, _)| *r == rule) {
+            if let Some((_, why)) = knowledge_exceptions(cx, svc)
+                .into_iter()
+                .find(|(r, _)| *r == rule)
+            {
                 let mut f = finding(
                     rule,
                     svc,
@@ -72,7 +76,11 @@ impl Pass for WritableRootfs {
             let mut what = "added `read_only: true`".to_string();
             if !add.is_empty() {
                 what.push_str(&format!(" and tmpfs {}", add.join(", ")));
-                edits.push(add_to_list(svc, "tmpfs", add.into_iter().map(Value::Str).collect()));
+                edits.push(add_to_list(
+                    svc,
+                    "tmpfs",
+                    add.into_iter().map(Value::Str).collect(),
+                ));
             }
             match &known {
                 Some(k) => what.push_str(&format!(" (knowledge: {}, {})", k.profile.name, k.source())),
@@ -86,8 +94,13 @@ impl Pass for WritableRootfs {
                 ),
             }
             out.findings.push(
-                finding(rule, svc, Some("read_only"), format!("the root filesystem was writable: {what}"))
-                    .fix("added", edits),
+                finding(
+                    rule,
+                    svc,
+                    Some("read_only"),
+                    format!("the root filesystem was writable: {what}"),
+                )
+                .fix("added", edits),
             );
         }
     }
@@ -95,5 +108,9 @@ impl Pass for WritableRootfs {
 
 /// `/run:mode=1777,size=64m` -> `/run`.
 pub fn tmpfs_path(entry: &str) -> &str {
-    entry.split(':').next().unwrap_or(entry).trim_end_matches('/')
+    entry
+        .split(':')
+        .next()
+        .unwrap_or(entry)
+        .trim_end_matches('/')
 }

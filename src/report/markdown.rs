@@ -16,11 +16,17 @@ pub fn render(files: &[FileReport]) -> String {
             out,
             "\n## `{}`{}\n",
             f.input,
-            f.output.as_ref().map(|o| format!(" → `{o}`")).unwrap_or_default()
+            f.output
+                .as_ref()
+                .map(|o| format!(" → `{o}`"))
+                .unwrap_or_default()
         );
         let changes = f.changes();
         if !changes.is_empty() {
-            let _ = writeln!(out, "### Changed\n\n| line | rule | service | change |\n|---|---|---|---|");
+            let _ = writeln!(
+                out,
+                "### Changed\n\n| line | rule | service | change |\n|---|---|---|---|"
+            );
             for c in changes {
                 let _ = writeln!(
                     out,
@@ -65,7 +71,13 @@ pub fn render(files: &[FileReport]) -> String {
         if !follow.is_empty() {
             let _ = writeln!(out, "### To do\n");
             for u in follow {
-                let _ = writeln!(out, "- [ ] `{}` {}: {}", u.rule, u.service.as_deref().unwrap_or("-"), u.message);
+                let _ = writeln!(
+                    out,
+                    "- [ ] `{}` {}: {}",
+                    u.rule,
+                    u.service.as_deref().unwrap_or("-"),
+                    u.message
+                );
             }
             out.push('\n');
         }

@@ -28,7 +28,9 @@ impl FromStr for Format {
             "markdown" | "md" => Ok(Format::Markdown),
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
-            other => Err(format!("unknown report format `{other}` (text, markdown, json, sarif)")),
+            other => Err(format!(
+                "unknown report format `{other}` (text, markdown, json, sarif)"
+            )),
         }
     }
 }
@@ -80,7 +82,14 @@ pub fn render(files: &[FileReport], format: Format) -> String {
 pub const CARDS: [(&str, &[RuleId]); 7] = [
     ("privileged", &[RuleId::Privileged]),
     ("docker.sock", &[RuleId::DockerSocket]),
-    ("inline secrets", &[RuleId::InlineSecret, RuleId::EnvFileSecret, RuleId::BuildArgSecret]),
+    (
+        "inline secrets",
+        &[
+            RuleId::InlineSecret,
+            RuleId::EnvFileSecret,
+            RuleId::BuildArgSecret,
+        ],
+    ),
     ("user", &[RuleId::RootUser]),
     ("read_only", &[RuleId::WritableRootfs]),
     ("cap_drop", &[RuleId::Capabilities]),
@@ -121,7 +130,9 @@ pub fn checklist(file: &FileReport) -> Vec<(String, Vec<CardState>)> {
                         .iter()
                         .filter(|f| f.service.as_deref() == Some(svc) && rules.contains(&f.rule))
                         .map(|f| match &f.status {
-                            Status::Fixed if file.applied && f.action == Some("excepted") => CardState::Kept,
+                            Status::Fixed if file.applied && f.action == Some("excepted") => {
+                                CardState::Kept
+                            }
                             Status::Fixed if file.applied => CardState::Fixed,
                             Status::Fixed | Status::Left => CardState::Left,
                             Status::Accepted(_) => CardState::Kept,
@@ -139,6 +150,9 @@ pub fn checklist(file: &FileReport) -> Vec<(String, Vec<CardState>)> {
 pub fn summary_line(files: &[FileReport]) -> String {
     let changes: usize = files.iter().map(|f| f.changes().len()).sum();
     let findings: usize = files.iter().map(|f| f.findings().len()).sum();
-    let follow: usize = files.iter().map(|f| f.hardened.outcome.follow_ups.len()).sum();
+    let follow: usize = files
+        .iter()
+        .map(|f| f.hardened.outcome.follow_ups.len())
+        .sum();
     format!("compose-harden: {changes} changes, {findings} findings, {follow} follow-ups")
 }

@@ -59,7 +59,13 @@ pub fn render(files: &[FileReport]) -> String {
         if !follow.is_empty() {
             let _ = writeln!(out, "\nto do ({}):", follow.len());
             for u in follow {
-                let _ = writeln!(out, "  - [{}] {}: {}", u.rule, u.service.as_deref().unwrap_or("-"), u.message);
+                let _ = writeln!(
+                    out,
+                    "  - [{}] {}: {}",
+                    u.rule,
+                    u.service.as_deref().unwrap_or("-"),
+                    u.message
+                );
             }
         }
         if f.applied && !f.hardened.outcome.secrets.is_empty() {
@@ -70,7 +76,11 @@ pub fn render(files: &[FileReport]) -> String {
                         let _ = writeln!(out, "  {}: file {}", s.name, path);
                     }
                     SecretSource::Environment { var } => {
-                        let _ = writeln!(out, "  {}: from the environment variable {} when the stack starts", s.name, var);
+                        let _ = writeln!(
+                            out,
+                            "  {}: from the environment variable {} when the stack starts",
+                            s.name, var
+                        );
                     }
                 }
             }

@@ -18,8 +18,12 @@ pub fn assert_snapshot(path: &Path, actual: &str) {
         std::fs::write(path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(path)
-        .unwrap_or_else(|_| panic!("missing snapshot {} (run with BLESS=1 and review it)", path.display()));
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {} (run with BLESS=1 and review it)",
+            path.display()
+        )
+    });
     pretty_assertions::assert_eq!(expected, actual, "snapshot {}", path.display());
 }
 
@@ -50,5 +54,7 @@ pub fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 /// The Compose v2 binary (`COMPOSE_V2`, set by scripts/test), if any.
 pub fn compose_v2() -> Option<PathBuf> {
-    std::env::var_os("COMPOSE_V2").map(PathBuf::from).filter(|p| p.exists())
+    std::env::var_os("COMPOSE_V2")
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
 }
