@@ -8,11 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::error::{Error, exit};
 use crate::harden::{Hardened, harden};
 use crate::knowledge::Knowledge;
-use crate::load::{self, Document};
+use crate::load;
 use crate::options::{Options, Overrides, SocketStrategy};
 use crate::report::{self, FileReport, Format};
 use crate::rules::RuleId;
-use crate::secrets::{self, SecretSource};
+use crate::secrets;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -35,6 +35,8 @@ pub enum Command {
     Init(InitArgs),
     /// List the rules, or explain one.
     Rules(RulesArgs),
+    /// Compare a running project's containers with the hardened intent
+    Verify(VerifyArgs),
 }
 
 #[derive(Args, Debug)]
@@ -113,6 +115,19 @@ pub struct RulesArgs {
     pub rule: Option<String>,
 }
 
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The compose file the project was started from (default: Compose's discovery order;
+    /// without one, exceptions and the intended cap_add are not known).
+    pub file: Option<PathBuf>,
+    /// The project name (default: COMPOSE_PROJECT_NAME, the file's `name:`, its folder's name).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
@@ -150,6 +165,9 @@ pub fn run(cli: Cli) -> Result<i32, Error> {
         Command::Check(a) => cmd_check(a),
         Command::Init(a) => cmd_init(a),
         Command::Rules(a) => cmd_rules(a),
+        Command::Verify(a) => {
+            crate::engine::verify::run(a.file.as_deref(), a.project_name.as_deref(), &a.format)
+        }
     }
 }
 
@@ -177,13 +195,6 @@ fn dir_of(path: &Path) -> PathBuf {
     }
 }
 
-fn same_dir(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
 fn cmd_harden(a: HardenArgs) -> Result<i32, Error> {
     let path = load::discover(a.file.as_deref())?;
     let stdin = path == Path::new("-");
@@ -202,9 +213,6 @@ fn cmd_harden(a: HardenArgs) -> Result<i32, Error> {
             "{}: the output folder does not exist",
             output_dir.display()
         )));
-    }
-    if !stdin && !same_dir(&output_dir, &doc.base_dir()) {
-        ensure_no_relative_paths(&doc)?;
     }
     let options = Options::resolve(
         &doc,
@@ -300,21 +308,6 @@ fn existing_mode(_path: &Path) -> Option<u32> {
     None
 }
 
-/// Refuses to write into another folder while the file names relative paths, which would then
-/// point elsewhere.
-fn ensure_no_relative_paths(doc: &Document) -> Result<(), Error> {
-    let rel = crate::model::relative_paths(doc);
-    if let Some((node, p)) = rel.first() {
-        return Err(Error::invalid(
-            doc.location(*node),
-            format!(
-                "the relative path `{p}` would point elsewhere from the output's folder: write the output beside the input, or use --in-place"
-            ),
-        ));
-    }
-    Ok(())
-}
-
 fn print_stdout(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -344,32 +337,7 @@ fn masked_diff(h: &Hardened, new: &str) -> String {
         .context_radius(3)
         .header(&old_name, &format!("{old_name} (hardened)"))
         .to_string();
-    mask(&text, &secret_values(h))
-}
-
-/// Every secret value the run knows of, longest first.
-pub fn secret_values(h: &Hardened) -> Vec<String> {
-    let mut values: Vec<String> = h
-        .outcome
-        .secrets
-        .iter()
-        .filter_map(|s| match &s.source {
-            SecretSource::File { value, .. } => Some(value.expose().to_string()),
-            SecretSource::Environment { .. } => None,
-        })
-        .filter(|v| !v.is_empty())
-        .collect();
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    values.dedup();
-    values
-}
-
-pub fn mask(text: &str, values: &[String]) -> String {
-    let mut out = text.to_string();
-    for v in values {
-        out = out.replace(v.as_str(), "********");
-    }
-    out
+    report::mask(&text, &report::secret_values(std::slice::from_ref(h)))
 }
 
 fn cmd_check(a: CheckArgs) -> Result<i32, Error> {

@@ -25,6 +25,13 @@ impl Hardened {
     }
 }
 
+fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 pub fn harden(
     input: Document,
     options: &Options,
@@ -38,9 +45,19 @@ pub fn harden(
         options,
         knowledge,
     };
-    let outcome = passes::run_all(&cx);
+    let mut outcome = passes::run_all(&cx);
     drop(cx);
-    let edits = outcome.edits();
+    let mut edits = outcome.edits();
+    if input.path.is_some() {
+        let input_dir = input.base_dir();
+        edits.extend(edit::rebase::edits(&input, &input_dir, &options.output_dir));
+        if !same_dir(&input_dir, &options.output_dir) && input_dir.join(".env").is_file() {
+            outcome.notes.push(format!(
+                "Compose reads `.env` from the compose file's folder: copy {} beside the output, or pass --env-file",
+                input_dir.join(".env").display()
+            ));
+        }
+    }
     let text = if edits.is_empty() {
         let mut t = String::new();
         if input.bom {

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod edit;
+pub mod engine;
 pub mod error;
 pub mod harden;
 pub mod knowledge;

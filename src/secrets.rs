@@ -179,7 +179,7 @@ mod tests {
                 },
             }]
         };
-        write_all(dir.path(), &planned("s3cret")).unwrap();
+        write_all(dir.path(), &planned("zqx-first")).unwrap();
         let folder = dir.path().join(".secrets");
         assert_eq!(
             fs::metadata(&folder).unwrap().permissions().mode() & 0o777,
@@ -190,16 +190,16 @@ mod tests {
             GITIGNORE
         );
         let file = folder.join("db");
-        assert_eq!(fs::read_to_string(&file).unwrap(), "s3cret");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "zqx-first");
         assert_eq!(
             fs::metadata(&file).unwrap().permissions().mode() & 0o777,
             0o644
         );
         // The same value again: nothing to do.
-        write_all(dir.path(), &planned("s3cret")).unwrap();
+        write_all(dir.path(), &planned("zqx-first")).unwrap();
         // Another value: refused, and the file keeps the first one.
-        let err = write_all(dir.path(), &planned("other")).unwrap_err();
-        assert!(!err.to_string().contains("other") && !err.to_string().contains("s3cret"));
-        assert_eq!(fs::read_to_string(&file).unwrap(), "s3cret");
+        let err = write_all(dir.path(), &planned("zqx-second")).unwrap_err();
+        assert!(!err.to_string().contains("zqx-second") && !err.to_string().contains("zqx-first"));
+        assert_eq!(fs::read_to_string(&file).unwrap(), "zqx-first");
     }
 }

@@ -4,13 +4,13 @@
 pub mod canonical;
 pub mod emit;
 pub mod patch;
+pub mod rebase;
 pub mod semantic;
 pub mod verify;
 
 use std::fmt;
 
 use crate::load::NodeId;
-use crate::rules::RuleId;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Seg {
@@ -143,9 +143,10 @@ impl Op {
     }
 }
 
-/// An operation and the rule that asked for it.
+/// An operation and who asked for it: a rule id, or `rebase` for paths rewritten for an output
+/// in another folder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Edit {
-    pub rule: RuleId,
+    pub by: &'static str,
     pub op: Op,
 }

@@ -75,7 +75,7 @@ pub fn apply(doc: &Document, edits: &[Edit]) -> Result<String, Error> {
                 pass: edits
                     .iter()
                     .find(|e| e.op.path().starts_with(&unit))
-                    .map_or_else(|| "patcher".to_string(), |e| e.rule.to_string()),
+                    .map_or_else(|| "patcher".to_string(), |e| e.by.to_string()),
                 message: format!("cannot rewrite `{unit}` in this file's layout"),
             });
         }

@@ -74,12 +74,6 @@ pub fn check(input: &Document, edits: &[Edit], output: &str) -> Result<Document,
         message: m,
     })?;
     if let Some(path) = first_difference(&expected, &out.value, String::new()) {
-        if std::env::var_os("COMPOSE_HARDEN_DEBUG").is_some() {
-            eprintln!(
-                "--- patched text:\n{output}\n--- expected: {expected}\n--- got: {}",
-                out.value
-            );
-        }
         return Err(Error::Verify {
             pass: blame(edits, Some(&path)),
             message: format!("the hardened file differs from the intended one at `{path}`"),
@@ -111,11 +105,11 @@ fn blame(edits: &[Edit], path: Option<&str>) -> String {
             path.starts_with(&p) || p.starts_with(path)
         })
     {
-        return e.rule.to_string();
+        return e.by.to_string();
     }
     edits
         .last()
-        .map_or_else(|| "load".to_string(), |e| e.rule.to_string())
+        .map_or_else(|| "load".to_string(), |e| e.by.to_string())
 }
 
 fn first_difference(a: &Json, b: &Json, at: String) -> Option<String> {

@@ -1,6 +1,8 @@
 //! The Compose model the passes read: services with merge keys expanded, typed the way
 //! Compose types them, every value still pointing at where it is written.
 
+pub mod interpolation;
+
 use crate::edit::Path;
 use crate::error::{Error, Location};
 use crate::load::tree::Kind;
@@ -434,9 +436,21 @@ fn split_short_volume(s: &str) -> (Option<String>, Option<String>, String) {
     }
 }
 
+/// A relative host path written in the file.
+#[derive(Debug, Clone)]
+pub struct RelativePath {
+    /// Where the scalar holding it is, as Compose sees the document (merge keys expanded).
+    pub path: Path,
+    pub node: NodeId,
+    /// The relative path itself.
+    pub source: String,
+    /// What follows it in the same scalar (`:/data:ro` of a short volume), kept as is.
+    pub suffix: String,
+}
+
 /// Relative host paths the file names (build contexts, bind mounts, env files, secret and config
 /// files, `extends` and `include` files): they resolve against the compose file's folder.
-pub fn relative_paths(doc: &Document) -> Vec<(NodeId, String)> {
+pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
     let tree = &doc.tree;
     let mut out = Vec::new();
     let is_rel = |s: &str| {
@@ -445,51 +459,65 @@ pub fn relative_paths(doc: &Document) -> Vec<(NodeId, String)> {
             || (s.len() > 1 && s.as_bytes()[1] == b':');
         !s.is_empty() && !absolute
     };
-    let mut push = |node: NodeId, s: &str| {
-        if is_rel(s) {
-            out.push((node, s.to_string()));
+    let mut push = |path: Path, node: NodeId, source: &str, suffix: &str| {
+        if is_rel(source) {
+            out.push(RelativePath {
+                path,
+                node,
+                source: source.to_string(),
+                suffix: suffix.to_string(),
+            });
         }
     };
     let Ok(services) = Service::all(doc) else {
         return Vec::new();
     };
     for svc in &services {
+        let base = svc.path();
         if let Some(b) = svc.get("build") {
             match tree.non_null_scalar(b.value) {
-                Some(s) => push(b.value, s),
+                Some(s) => push(base.clone().key("build"), b.value, s, ""),
                 None => {
                     if let Some(c) = tree.get(b.value, "context")
                         && let Some(s) = tree.non_null_scalar(c.value)
                     {
-                        push(c.value, s);
-                    } else if tree.is_map(b.value) {
-                        push(b.value, ".");
+                        push(base.clone().key("build").key("context"), c.value, s, "");
                     }
                 }
             }
         }
         for m in mounts(svc) {
-            if let Some(src) = &m.source
-                && (src.starts_with('.') || (m.bind && !src.starts_with('/')))
-            {
-                push(m.node, src);
+            let Some(src) = &m.source else { continue };
+            if !(src.starts_with('.') || (m.bind && !src.starts_with('/'))) {
+                continue;
+            }
+            let at = base.clone().key("volumes").index(m.index);
+            let id = tree.deref(m.node);
+            match tree.non_null_scalar(id) {
+                Some(whole) => {
+                    let suffix = whole.strip_prefix(src.as_str()).unwrap_or("");
+                    push(at, m.node, src, suffix);
+                }
+                None => {
+                    if let Some(e) = tree.get(id, "source") {
+                        push(at.key("source"), e.value, src, "");
+                    }
+                }
             }
         }
         if let Some(e) = svc.get("env_file") {
-            let items: Vec<NodeId> = if tree.is_seq(e.value) {
-                tree.items(e.value).to_vec()
+            let at = base.clone().key("env_file");
+            if let Some(s) = tree.non_null_scalar(e.value) {
+                push(at, e.value, s, "");
             } else {
-                vec![e.value]
-            };
-            for item in items {
-                let path = if tree.is_map(item) {
-                    tree.get(item, "path")
-                        .and_then(|p| tree.non_null_scalar(p.value))
-                } else {
-                    tree.non_null_scalar(item)
-                };
-                if let Some(p) = path {
-                    push(item, p);
+                for (i, &item) in tree.items(e.value).iter().enumerate() {
+                    if let Some(s) = tree.non_null_scalar(item) {
+                        push(at.clone().index(i), item, s, "");
+                    } else if let Some(p) = tree.get(item, "path")
+                        && let Some(s) = tree.non_null_scalar(p.value)
+                    {
+                        push(at.clone().index(i).key("path"), p.value, s, "");
+                    }
                 }
             }
         }
@@ -497,7 +525,7 @@ pub fn relative_paths(doc: &Document) -> Vec<(NodeId, String)> {
             && let Some(f) = tree.get(e.value, "file")
             && let Some(s) = tree.non_null_scalar(f.value)
         {
-            push(f.value, s);
+            push(base.clone().key("extends").key("file"), f.value, s, "");
         }
     }
     for top in ["secrets", "configs"] {
@@ -506,19 +534,26 @@ pub fn relative_paths(doc: &Document) -> Vec<(NodeId, String)> {
                 if let Some(f) = tree.get(e.value, "file")
                     && let Some(s) = tree.non_null_scalar(f.value)
                 {
-                    push(f.value, s);
+                    push(Path::root().key(top).key(&e.key).key("file"), f.value, s, "");
                 }
             }
         }
     }
     if let Some(inc) = tree.get(doc.root(), "include") {
-        for item in tree.items(inc.value) {
-            match tree.non_null_scalar(*item) {
-                Some(s) => push(*item, s),
+        for (i, &item) in tree.items(inc.value).iter().enumerate() {
+            let at = Path::root().key("include").index(i);
+            match tree.non_null_scalar(item) {
+                Some(s) => push(at, item, s, ""),
                 None => {
-                    if let Some(p) = tree.get(*item, "path") {
-                        for (n, s) in strings_of(doc, p.value) {
-                            push(n, &s);
+                    if let Some(p) = tree.get(item, "path") {
+                        if let Some(s) = tree.non_null_scalar(p.value) {
+                            push(at.key("path"), p.value, s, "");
+                        } else {
+                            for (j, &n) in tree.items(p.value).iter().enumerate() {
+                                if let Some(s) = tree.non_null_scalar(n) {
+                                    push(at.clone().key("path").index(j), n, s, "");
+                                }
+                            }
                         }
                     }
                 }

@@ -9,6 +9,7 @@ mod host_namespace;
 mod inline_secret;
 mod no_new_privileges;
 mod privileged;
+mod secret_moves;
 mod root_user;
 mod sensitive_mount;
 mod unconfined_profile;
@@ -64,6 +65,8 @@ pub struct Outcome {
     pub secrets: Vec<PlannedSecret>,
     /// Files other than the compose file that the fixes need written (sanitised env files).
     pub side_files: Vec<crate::secrets::SideFile>,
+    /// Things to know that belong to no rule (where the output lives, what it reads).
+    pub notes: Vec<String>,
 }
 
 impl Outcome {
@@ -88,7 +91,7 @@ impl Outcome {
             for op in &f.edits {
                 if !out.iter().any(|e| e.op == *op) {
                     out.push(Edit {
-                        rule: f.rule,
+                        by: f.rule.as_str(),
                         op: op.clone(),
                     });
                 }

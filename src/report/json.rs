@@ -82,6 +82,7 @@ pub fn render(files: &[FileReport]) -> String {
                 "findings": findings,
                 "follow_ups": follow_ups,
                 "secrets": secrets,
+                "notes": f.hardened.outcome.notes,
             })
         })
         .collect();

@@ -81,6 +81,9 @@ pub fn render(files: &[FileReport]) -> String {
             }
             out.push('\n');
         }
+        for n in &f.hardened.outcome.notes {
+            let _ = writeln!(out, "> **Note:** {n}\n");
+        }
         let rows = checklist(f);
         if !rows.is_empty() {
             let _ = write!(out, "### Checklist\n\n| service |");

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use crate::harden::Hardened;
 use crate::passes::{Finding, Status};
 use crate::rules::RuleId;
+use crate::secrets::SecretSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -69,13 +70,51 @@ impl FileReport<'_> {
     }
 }
 
+/// The report, with every secret value masked wherever it appears (even where it equals a
+/// service name: a secret value never reaches a report).
 pub fn render(files: &[FileReport], format: Format) -> String {
-    match format {
+    let text = match format {
         Format::Text => text::render(files),
         Format::Markdown => markdown::render(files),
         Format::Json => json::render(files),
         Format::Sarif => sarif::render(files),
+    };
+    let hardened: Vec<&Hardened> = files.iter().map(|f| f.hardened).collect();
+    mask(&text, &secret_values(&hardened))
+}
+
+/// Values shorter than this are not masked: masking every "ab" would wreck the text, and the
+/// finding already calls such a secret out.
+const MASK_MIN_LEN: usize = 4;
+
+/// Every secret value the runs know of, longest first.
+pub fn secret_values<H: std::borrow::Borrow<Hardened>>(runs: &[H]) -> Vec<String> {
+    let mut values: Vec<String> = runs
+        .iter()
+        .flat_map(|h| h.borrow().outcome.secrets.iter())
+        .filter_map(|s| match &s.source {
+            SecretSource::File { value, .. } => Some(value.expose().to_string()),
+            SecretSource::Environment { .. } => None,
+        })
+        .filter(|v| v.len() >= MASK_MIN_LEN)
+        .collect();
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    values
+}
+
+pub fn mask(text: &str, values: &[String]) -> String {
+    let mut out = text.to_string();
+    for v in values {
+        out = out.replace(v.as_str(), "********");
+        // The JSON report escapes quotes and backslashes: mask the escaped spelling too.
+        let escaped = serde_json::to_string(v).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        if escaped != v {
+            out = out.replace(escaped, "********");
+        }
     }
+    out
 }
 
 /// The danger cards of the course, each with the rules that cover it.

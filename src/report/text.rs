@@ -68,6 +68,9 @@ pub fn render(files: &[FileReport]) -> String {
                 );
             }
         }
+        for n in &f.hardened.outcome.notes {
+            let _ = writeln!(out, "\nnote: {n}");
+        }
         if f.applied && !f.hardened.outcome.secrets.is_empty() {
             let _ = writeln!(out, "\nsecrets:");
             for s in &f.hardened.outcome.secrets {
