@@ -50,7 +50,12 @@ pub fn harden(
     let mut edits = outcome.edits();
     if input.path.is_some() {
         let input_dir = input.base_dir();
-        edits.extend(edit::rebase::edits(&input, &input_dir, &options.output_dir));
+        // A path a pass already rewrote (an env file's sanitised copy) is not rebased again.
+        let rebased: Vec<Edit> = edit::rebase::edits(&input, &input_dir, &options.output_dir)
+            .into_iter()
+            .filter(|r| !edits.iter().any(|e| e.op.path() == r.op.path()))
+            .collect();
+        edits.extend(rebased);
         if !same_dir(&input_dir, &options.output_dir) && input_dir.join(".env").is_file() {
             outcome.notes.push(format!(
                 "Compose reads `.env` from the compose file's folder: copy {} beside the output, or pass --env-file",

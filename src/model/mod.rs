@@ -127,6 +127,15 @@ impl<'a> Service<'a> {
         self.str("image")
     }
 
+    /// How to name the service's image in a message: its reference, or "the image built for
+    /// `<service>`".
+    pub fn image_label(&self) -> String {
+        match self.image() {
+            Some(i) => format!("`{i}`"),
+            None => format!("the image built for `{}`", self.name),
+        }
+    }
+
     /// A key that holds a string or a list of strings (`tmpfs`, `cap_add`, `dns`, ...), as
     /// (node, text) pairs; a single string reads as a list of one.
     pub fn strings(&self, key: &str) -> Vec<(NodeId, String)> {
@@ -534,7 +543,12 @@ pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
                 if let Some(f) = tree.get(e.value, "file")
                     && let Some(s) = tree.non_null_scalar(f.value)
                 {
-                    push(Path::root().key(top).key(&e.key).key("file"), f.value, s, "");
+                    push(
+                        Path::root().key(top).key(&e.key).key("file"),
+                        f.value,
+                        s,
+                        "",
+                    );
                 }
             }
         }

@@ -101,12 +101,12 @@ fn choose_user(cx: &Context, svc: &Service, out: &mut Outcome) -> (String, Strin
     {
         return (u, "the USER its Dockerfile sets".into());
     }
-    let image = svc.image().unwrap_or("its build");
+    let image = svc.image_label();
     out.follow_up(
         RuleId::RootUser,
         Some(&svc.name),
         format!(
-            "compose-harden does not know `{image}`: check that it runs as {} (what it writes must be writable for that uid), or set `x-harden: {{user: ...}}`",
+            "compose-harden does not know {image}: check that it runs as {} (what it writes must be writable for that uid), or set `x-harden: {{user: ...}}`",
             cx.options.default_user
         ),
     );

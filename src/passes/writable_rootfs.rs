@@ -88,8 +88,8 @@ impl Pass for WritableRootfs {
                     rule,
                     Some(&svc.name),
                     format!(
-                        "check that `{}` writes only to its volumes and /tmp; add any other path it writes to `tmpfs` (or x-harden.tmpfs)",
-                        svc.image().unwrap_or("the image")
+                        "check that {} writes only to its volumes and /tmp; add any other path it writes to `tmpfs` (or x-harden.tmpfs)",
+                        svc.image_label()
                     ),
                 ),
             }
