@@ -46,12 +46,20 @@ pub struct ImageProfile {
     /// Whether every `<VAR>` has a `<VAR>_FILE` twin (docker-library's `file_env`).
     #[serde(default)]
     pub file_env_any: bool,
+    /// A prefix convention instead of the `_FILE` suffix: LinuxServer images read
+    /// `FILE__<VAR>` (a path) into `<VAR>` for any variable.
+    #[serde(default)]
+    pub file_env_prefix: Option<String>,
     /// Whether it can run with a read-only root filesystem (with `tmpfs`).
     #[serde(default = "yes")]
     pub read_only: bool,
     /// Set when it must start as root (then steps down itself): why, from the docs.
     #[serde(default)]
     pub needs_root: Option<String>,
+    /// Set when the image cannot take its secrets from files at all (its entrypoint refuses
+    /// `<VAR>_FILE`): why. Its secrets are then reported, not moved.
+    #[serde(default)]
+    pub no_file_secrets: Option<String>,
     /// What it needs from the engine API when it is a socket consumer.
     #[serde(default)]
     pub socket: Option<SocketNeeds>,
@@ -74,6 +82,13 @@ pub struct Variant {
     pub user: Option<String>,
     #[serde(default)]
     pub tmpfs: Option<Vec<String>>,
+    #[serde(default)]
+    pub cap_add: Option<Vec<String>>,
+    #[serde(default)]
+    pub read_only: Option<bool>,
+    /// Overrides the family's `needs_root`; an empty string means the variant runs non-root.
+    #[serde(default)]
+    pub needs_root: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -98,6 +113,9 @@ pub struct Resolved<'a> {
     pub profile: &'a ImageProfile,
     pub user: Option<String>,
     pub tmpfs: Vec<String>,
+    pub cap_add: Vec<String>,
+    pub read_only: bool,
+    pub needs_root: Option<String>,
 }
 
 impl Resolved<'_> {
@@ -109,11 +127,27 @@ impl Resolved<'_> {
     pub fn reads_file_env(&self, var: &str) -> bool {
         self.profile.file_env_any || self.profile.file_env.iter().any(|v| v == var)
     }
+
+    /// The variable that points the image at a file holding `var`'s value: `<VAR>_FILE` where
+    /// the image reads it, `<prefix><VAR>` for a prefix convention (`FILE__<VAR>`), else `None`.
+    pub fn file_env_name(&self, var: &str) -> Option<String> {
+        if self.reads_file_env(var) {
+            return Some(format!("{var}_FILE"));
+        }
+        self.profile
+            .file_env_prefix
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(|p| format!("{p}{var}"))
+    }
 }
 
 impl Knowledge {
     pub fn builtin() -> Self {
-        let file: KnowledgeFile = serde_saphyr::from_str(BUILTIN).unwrap_or_default();
+        // The file is ours and embedded: a parse failure is a build defect the tests catch.
+        #[allow(clippy::expect_used)]
+        let file: KnowledgeFile =
+            serde_saphyr::from_str(BUILTIN).expect("knowledge/images.yaml is valid");
         Knowledge {
             images: file.images,
         }
@@ -153,6 +187,9 @@ impl Knowledge {
             profile,
             user: profile.user.clone(),
             tmpfs: profile.tmpfs.clone(),
+            cap_add: profile.cap_add.clone(),
+            read_only: profile.read_only,
+            needs_root: profile.needs_root.clone(),
         };
         if let Some(v) = profile.variants.iter().find(|v| tag.contains(&v.tag)) {
             if v.user.is_some() {
@@ -160,6 +197,15 @@ impl Knowledge {
             }
             if let Some(t) = &v.tmpfs {
                 resolved.tmpfs = t.clone();
+            }
+            if let Some(c) = &v.cap_add {
+                resolved.cap_add = c.clone();
+            }
+            if let Some(r) = v.read_only {
+                resolved.read_only = r;
+            }
+            if let Some(n) = &v.needs_root {
+                resolved.needs_root = Some(n.clone()).filter(|n| !n.is_empty());
             }
         }
         Some(resolved)
@@ -248,6 +294,23 @@ mod tests {
         assert!(!glob("bitnami/*", "postgres"));
         assert!(glob("postgres", "postgres"));
         assert!(!glob("postgres", "postgresql"));
+    }
+
+    #[test]
+    fn file_env_names_follow_the_image_convention() {
+        let k = Knowledge::builtin();
+        let pg = k.lookup("postgres:16").unwrap();
+        assert_eq!(
+            pg.file_env_name("POSTGRES_PASSWORD").as_deref(),
+            Some("POSTGRES_PASSWORD_FILE")
+        );
+        assert_eq!(pg.file_env_name("PGDATA"), None);
+        let lsio = k.lookup("lscr.io/linuxserver/mariadb:latest").unwrap();
+        assert_eq!(
+            lsio.file_env_name("MYSQL_ROOT_PASSWORD").as_deref(),
+            Some("FILE__MYSQL_ROOT_PASSWORD")
+        );
+        assert!(!lsio.reads_file_env("MYSQL_ROOT_PASSWORD"));
     }
 
     #[test]
