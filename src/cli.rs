@@ -254,8 +254,7 @@ fn cmd_harden(a: HardenArgs) -> Result<i32, Error> {
         return Ok(exit::OK);
     }
     // Nothing is written until everything has been computed and checked.
-    secrets::check_conflicts(&output_dir, &hardened.outcome.secrets)?;
-    secrets::write_all(&output_dir, &hardened.outcome.secrets)?;
+    secrets::write_all(&output_dir, hardened.outcome.secrets.as_slice())?;
     for side in &hardened.outcome.side_files {
         if side.backup {
             backup(&side.path)?;

@@ -50,6 +50,68 @@ pub struct PlannedSecret {
     pub source: SecretSource,
 }
 
+/// The secrets a run plans, indexed so that planning thousands stays linear.
+#[derive(Debug, Default)]
+pub struct SecretPlan {
+    list: Vec<PlannedSecret>,
+    by_name: std::collections::HashMap<String, usize>,
+    by_value: std::collections::HashMap<SecretValue, usize>,
+    by_env: std::collections::HashMap<String, usize>,
+}
+
+impl SecretPlan {
+    pub fn push(&mut self, secret: PlannedSecret) {
+        let i = self.list.len();
+        self.by_name.insert(secret.name.clone(), i);
+        match &secret.source {
+            SecretSource::File { value, .. } => {
+                self.by_value.entry(value.clone()).or_insert(i);
+            }
+            SecretSource::Environment { var } => {
+                self.by_env.entry(var.clone()).or_insert(i);
+            }
+        }
+        self.list.push(secret);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&PlannedSecret> {
+        self.by_name.get(name).map(|&i| &self.list[i])
+    }
+
+    /// The file-backed secret already planned for this value.
+    pub fn with_value(&self, value: &str) -> Option<&PlannedSecret> {
+        self.by_value
+            .get(&SecretValue::new(value))
+            .map(|&i| &self.list[i])
+    }
+
+    /// The environment-sourced secret already planned for this host variable.
+    pub fn with_env(&self, var: &str) -> Option<&PlannedSecret> {
+        self.by_env.get(var).map(|&i| &self.list[i])
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, PlannedSecret> {
+        self.list.iter()
+    }
+
+    pub fn as_slice(&self) -> &[PlannedSecret] {
+        &self.list
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a SecretPlan {
+    type Item = &'a PlannedSecret;
+    type IntoIter = std::slice::Iter<'a, PlannedSecret>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
 /// A file a fix needs beside the compose file (a sanitised copy of an env file).
 #[derive(Debug, Clone)]
 pub struct SideFile {
@@ -64,39 +126,68 @@ pub const GITIGNORE: &str =
     "# written by compose-harden: secret values never go to version control\n*\n";
 
 /// Checks, before anything is written, that no secret file would be overwritten with another
-/// value.
-pub fn check_conflicts(base: &Path, secrets: &[PlannedSecret]) -> Result<(), Error> {
+/// value. Returns the secrets whose file already holds their value (nothing to write).
+pub fn check_conflicts(
+    base: &Path,
+    secrets: &[PlannedSecret],
+) -> Result<std::collections::HashSet<String>, Error> {
+    let mut present = std::collections::HashSet::new();
+    // One listing per folder instead of one failed open per new secret.
+    let mut listings: std::collections::HashMap<
+        PathBuf,
+        std::collections::HashSet<std::ffi::OsString>,
+    > = std::collections::HashMap::new();
     for s in secrets {
         if let SecretSource::File { path, value } = &s.source {
             let full = base.join(path);
-            if let Ok(existing) = fs::read(&full)
-                && existing != value.expose().as_bytes()
-            {
-                return Err(Error::Conflict(format!(
-                    "{}: the secret file exists with another value; compose-harden does not \
-                     overwrite it (move it away or use --secrets-dir)",
-                    full.display()
-                )));
+            let dir = full.parent().unwrap_or(base).to_path_buf();
+            let names = listings.entry(dir.clone()).or_insert_with(|| {
+                fs::read_dir(&dir)
+                    .map(|r| r.filter_map(|e| e.ok().map(|e| e.file_name())).collect())
+                    .unwrap_or_default()
+            });
+            if !full.file_name().is_some_and(|n| names.contains(n)) {
+                continue;
+            }
+            match fs::read(&full) {
+                Ok(existing) if existing == value.expose().as_bytes() => {
+                    present.insert(s.name.clone());
+                }
+                Ok(_) => {
+                    return Err(Error::Conflict(format!(
+                        "{}: the secret file exists with another value; compose-harden does not \
+                         overwrite it (move it away or use --secrets-dir)",
+                        full.display()
+                    )));
+                }
+                Err(_) => {}
             }
         }
     }
-    Ok(())
+    Ok(present)
 }
 
 /// Writes the file-backed secrets under `base` (the output file's folder).
 pub fn write_all(base: &Path, secrets: &[PlannedSecret]) -> Result<(), Error> {
-    check_conflicts(base, secrets)?;
+    let present = check_conflicts(base, secrets)?;
+    let mut ready: Vec<PathBuf> = Vec::new();
     for s in secrets {
         let SecretSource::File { path, value } = &s.source else {
             continue;
         };
-        let full = base.join(path);
-        let dir = full.parent().unwrap_or(base).to_path_buf();
-        ensure_private_dir(&dir)?;
-        if fs::read(&full).is_ok_and(|b| b == value.expose().as_bytes()) {
+        if present.contains(&s.name) {
             continue;
         }
-        write_atomic(&full, value.expose().as_bytes(), 0o644)?;
+        let full = base.join(path);
+        let dir = full.parent().unwrap_or(base).to_path_buf();
+        if !ready.contains(&dir) {
+            ensure_private_dir(&dir)?;
+            ready.push(dir);
+        }
+        // Renamed into place, not fsynced one by one: thousands of secrets would take minutes,
+        // and a file a power cut leaves empty is refused as a conflict on the next run, never
+        // silently used.
+        write_file(&full, value.expose().as_bytes(), 0o644, false)?;
     }
     Ok(())
 }
@@ -117,6 +208,10 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), Error> {
 /// Writes through a temporary file in the same folder, fsyncs it and renames it into place,
 /// so a reader sees the old file or the new one, never half of one.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    write_file(path, bytes, mode, true)
+}
+
+fn write_file(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<(), Error> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -126,10 +221,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
         .tempfile_in(&dir)
         .map_err(|e| Error::io(&dir, &e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(path, &e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, &e))?;
+    if durable {
+        tmp.as_file().sync_all().map_err(|e| Error::io(path, &e))?;
+    }
     set_mode(tmp.path(), mode)?;
     tmp.persist(path).map_err(|e| Error::io(path, &e.error))?;
-    if let Ok(d) = fs::File::open(&dir) {
+    if durable && let Ok(d) = fs::File::open(&dir) {
         // Makes the rename itself durable; not every filesystem supports it.
         let _ = d.sync_all();
     }

@@ -208,12 +208,42 @@ fn unrelated_changes(r: &Run) -> Vec<String> {
             continue;
         };
         for (k, v) in svc.as_object().into_iter().flatten() {
-            if !HARDEN_KEYS.contains(&k.as_str()) && osvc.get(k) != Some(v) {
-                out.push(format!("{}: {name}.{k} changed", r.name));
+            if HARDEN_KEYS.contains(&k.as_str()) || osvc.get(k) == Some(v) {
+                continue;
             }
+            // A socket consumer's engine endpoint flag may point at the proxy now; nothing else
+            // in its command changes.
+            if k == "command" && only_endpoint_flags_changed(v, osvc.get(k)) {
+                continue;
+            }
+            out.push(format!("{}: {name}.{k} changed", r.name));
         }
     }
     out
+}
+
+fn only_endpoint_flags_changed(before: &Value, after: Option<&Value>) -> bool {
+    let args = |v: &Value| -> Option<Vec<Value>> {
+        match v {
+            Value::Array(a) => Some(a.clone()),
+            Value::String(s) => Some(
+                s.split_whitespace()
+                    .map(|w| Value::String(w.into()))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    };
+    let (Some(b), Some(a)) = (args(before), after.and_then(args)) else {
+        return false;
+    };
+    let proxied = |x: &Value| {
+        x.as_str()
+            .is_some_and(|s| s.contains("tcp://docker-socket-proxy"))
+    };
+    a.len() >= b.len()
+        && b.iter().zip(&a).all(|(x, y)| x == y || proxied(y))
+        && a[b.len()..].iter().all(proxied)
 }
 
 fn unhardened_services(r: &Run) -> Vec<String> {
@@ -271,6 +301,25 @@ fn unhardened_services(r: &Run) -> Vec<String> {
         }
         if svc.get("user").is_none() && !skip.contains(&"root-user") && !extends {
             missing.push("user");
+        }
+        let socket = svc
+            .get("volumes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|v| {
+                let source = match v {
+                    Value::String(s) => s.split(':').next().unwrap_or("").to_string(),
+                    other => other["source"].as_str().unwrap_or("").to_string(),
+                };
+                compose_harden::model::is_engine_socket(&source)
+            });
+        let host_network = svc
+            .get("network_mode")
+            .and_then(Value::as_str)
+            .is_some_and(|m| m == "host" || m.starts_with("service:"));
+        if socket && !skip.contains(&"docker-socket") && !host_network {
+            missing.push("docker-socket");
         }
         if !missing.is_empty() {
             out.push(format!(

@@ -179,8 +179,11 @@ fn plain_is_safe(s: &str) -> bool {
     if s.is_empty() || s.trim() != s {
         return false;
     }
-    let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+    let mut chars = s.chars();
+    let first = chars.next().unwrap_or(' ');
+    // `-`, `?` and `:` start a plain scalar when a non-blank follows (`--flag=x`).
+    let indicator_alone = "-?:".contains(first) && chars.next().is_none_or(|c| c == ' ');
+    if indicator_alone || ",[]{}#&*!|>'\"%@`".contains(first) {
         return false;
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
@@ -253,5 +256,12 @@ mod tests {
             "tcp://docker-socket-proxy:2375"
         );
         assert_eq!(scalar_text("deadbeef-x"), "deadbeef-x");
+        assert_eq!(
+            scalar_text("--providers.docker=true"),
+            "--providers.docker=true"
+        );
+        assert_eq!(scalar_text("-"), "\"-\"");
+        assert_eq!(scalar_text("- x"), "\"- x\"");
+        assert_eq!(scalar_text("-1"), "\"-1\"");
     }
 }

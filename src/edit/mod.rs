@@ -12,13 +12,13 @@ use std::fmt;
 
 use crate::load::NodeId;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Seg {
     Key(String),
     Index(usize),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Path(pub Vec<Seg>);
 
 impl Path {
@@ -92,7 +92,7 @@ impl fmt::Display for Path {
 
 /// A value a pass wants written. `Node` copies an existing node as written (its scalars keep
 /// their exact spelling, so `1.10` stays `1.10`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -125,7 +125,7 @@ impl Value {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Op {
     /// Sets a mapping key (inserting it or replacing its value), or replaces a sequence item.
     Set { path: Path, value: Value },
@@ -136,6 +136,22 @@ pub enum Op {
 }
 
 impl Op {
+    /// The same op with the first `depth` segments of its path dropped.
+    pub fn relative(&self, depth: usize) -> Op {
+        let rel = |p: &Path| Path(p.segs()[depth.min(p.len())..].to_vec());
+        match self {
+            Op::Set { path, value } => Op::Set {
+                path: rel(path),
+                value: value.clone(),
+            },
+            Op::Remove { path } => Op::Remove { path: rel(path) },
+            Op::Append { path, items } => Op::Append {
+                path: rel(path),
+                items: items.clone(),
+            },
+        }
+    }
+
     pub fn path(&self) -> &Path {
         match self {
             Op::Set { path, .. } | Op::Remove { path } | Op::Append { path, .. } => path,

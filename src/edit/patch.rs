@@ -121,20 +121,29 @@ fn group(doc: &Document, edits: &[Edit], forced: &BTreeSet<Vec<Seg>>) -> Vec<Gro
             points.push(p);
         }
     }
-    // Keep only the outermost points.
-    points.sort_by_key(|p| p.len());
+    // Keep only the outermost points: a point inside another is part of its rewrite.
+    let all: std::collections::HashSet<Path> = points.iter().cloned().collect();
+    let covered = |p: &Path| (1..p.len()).any(|n| all.contains(&p.prefix(n)));
     let mut outer: Vec<Path> = Vec::new();
+    let mut seen: std::collections::HashSet<Path> = std::collections::HashSet::new();
     for p in points {
-        if !outer.iter().any(|o| p.starts_with(o)) {
+        if !covered(&p) && seen.insert(p.clone()) {
             outer.push(p);
         }
     }
     let mut groups: Vec<Group> = Vec::new();
+    let index: std::collections::HashMap<Path, usize> = outer
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.clone(), i))
+        .collect();
     let mut rewrites: Vec<(Path, Vec<Op>)> = outer.into_iter().map(|p| (p, Vec::new())).collect();
     for e in edits {
         let path = e.op.path();
-        if let Some((at, ops)) = rewrites.iter_mut().find(|(at, _)| path.starts_with(at)) {
-            ops.push(relative(&e.op, at.len()));
+        let owner = (1..=path.len()).find_map(|n| index.get(&path.prefix(n)).copied());
+        if let Some(i) = owner {
+            let depth = rewrites[i].0.len();
+            rewrites[i].1.push(e.op.relative(depth));
         } else {
             groups.push(Group {
                 unit: unit_of(path),
@@ -159,21 +168,6 @@ fn group(doc: &Document, edits: &[Edit], forced: &BTreeSet<Vec<Seg>>) -> Vec<Gro
     groups
 }
 
-fn relative(op: &Op, depth: usize) -> Op {
-    let rel = |p: &Path| Path(p.segs()[depth..].to_vec());
-    match op {
-        Op::Set { path, value } => Op::Set {
-            path: rel(path),
-            value: value.clone(),
-        },
-        Op::Remove { path } => Op::Remove { path: rel(path) },
-        Op::Append { path, items } => Op::Append {
-            path: rel(path),
-            items: items.clone(),
-        },
-    }
-}
-
 /// The local node at each step of `path`: `Some` while the path is written out locally
 /// (not through a merge key or an alias).
 fn local_chain(doc: &Document, path: &Path) -> Vec<NodeId> {
@@ -187,11 +181,7 @@ fn local_chain(doc: &Document, path: &Path) -> Vec<NodeId> {
             break;
         }
         let next = match (&tree.node(cur).kind, seg) {
-            (Kind::Map { .. }, Seg::Key(k)) => tree
-                .raw_entries(cur)
-                .iter()
-                .find(|&&(kn, _)| tree.scalar(kn) == Some(k.as_str()))
-                .map(|&(_, v)| v),
+            (Kind::Map { .. }, Seg::Key(k)) => tree.raw_get(cur, k).map(|(_, v)| v),
             (Kind::Seq { items, .. }, Seg::Index(i)) => items.get(*i).copied(),
             _ => None,
         };
@@ -406,7 +396,7 @@ impl Patcher<'_> {
             let rel: Vec<Op> = ops
                 .iter()
                 .filter(|o| matches!(o.path().segs().first(), Some(Seg::Key(x)) if *x == k))
-                .map(|o| relative(o, 1))
+                .map(|o| o.relative(1))
                 .collect();
             let base = tree
                 .get(*target, &k)
@@ -449,10 +439,7 @@ impl Patcher<'_> {
         if tree.is_alias(map) {
             return None;
         }
-        tree.raw_entries(map)
-            .iter()
-            .find(|&&(k, _)| tree.scalar(k) == Some(key))
-            .copied()
+        tree.raw_get(map, key)
     }
 
     /// Column (0-based) of the keys of a block mapping.
@@ -520,11 +507,13 @@ impl Patcher<'_> {
     }
 
     fn comments_in(&self, start: usize, end: usize) -> Vec<&str> {
-        self.doc
-            .tree
-            .comments
+        // Comments come in source order: find the first one at or after `start`.
+        let comments = &self.doc.tree.comments;
+        let first = comments.partition_point(|c| c.start < start);
+        comments[first..]
             .iter()
-            .filter(|c| c.start >= start && c.end <= end)
+            .take_while(|c| c.start < end)
+            .filter(|c| c.end <= end)
             .map(|c| &self.doc.text[c.start..c.end])
             .collect()
     }

@@ -151,6 +151,13 @@ fn json_slot<'a>(root: &'a mut Json, path: &Path, create: bool) -> Result<&'a mu
     Ok(cur)
 }
 
+/// Opens `value` in place when it is a `Value::Node`; other values are already open.
+fn open_in_place(doc: &Document, value: &mut Value) {
+    if matches!(value, Value::Node(_)) {
+        *value = expand(doc, value);
+    }
+}
+
 /// Opens a `Value::Node` one level so that a path can go through it.
 pub fn expand(doc: &Document, value: &Value) -> Value {
     let Value::Node(id) = value else {
@@ -172,13 +179,70 @@ pub fn expand(doc: &Document, value: &Value) -> Value {
 
 /// Applies ops given relative to `base` (paths not including base's own path).
 pub fn apply_value(doc: &Document, base: Value, ops: &[Op]) -> Result<Value, String> {
+    // Many ops on the keys of one mapping (a top-level `secrets:` with thousands of entries) are
+    // applied key by key, so the work stays linear.
+    let keyed = ops
+        .iter()
+        .all(|op| matches!(op.path().segs().first(), Some(Seg::Key(_))));
+    if keyed && ops.len() > 32 {
+        let mut root = base;
+        open_in_place(doc, &mut root);
+        if let Value::Node(id) = root
+            && doc.tree.is_null(id)
+        {
+            root = Value::Null;
+        }
+        if matches!(root, Value::Null) {
+            root = Value::Map(Vec::new());
+        }
+        if let Value::Map(mut entries) = root {
+            let mut groups: indexmap::IndexMap<&str, Vec<Op>> = indexmap::IndexMap::new();
+            for op in ops {
+                if let Some(Seg::Key(k)) = op.path().segs().first() {
+                    groups.entry(k.as_str()).or_default().push(op.relative(1));
+                }
+            }
+            let mut index: std::collections::HashMap<String, usize> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            let mut removed: std::collections::HashSet<String> = std::collections::HashSet::new();
+            for (key, rel) in groups {
+                if rel
+                    .iter()
+                    .any(|o| o.path().is_empty() && matches!(o, Op::Remove { .. }))
+                {
+                    removed.insert(key.to_string());
+                    continue;
+                }
+                let i = match index.get(key) {
+                    Some(&i) => i,
+                    None => {
+                        entries.push((key.to_string(), Value::Null));
+                        index.insert(key.to_string(), entries.len() - 1);
+                        entries.len() - 1
+                    }
+                };
+                let child = std::mem::replace(&mut entries[i].1, Value::Null);
+                entries[i].1 = apply_value(doc, child, &rel)?;
+            }
+            entries.retain(|(k, _)| !removed.contains(k));
+            return Ok(Value::Map(entries));
+        }
+        return apply_linear(doc, root, ops);
+    }
+    apply_linear(doc, base, ops)
+}
+
+fn apply_linear(doc: &Document, base: Value, ops: &[Op]) -> Result<Value, String> {
     let mut root = base;
     for op in ordered(ops) {
         match op {
             Op::Set { path, value } => *value_slot(doc, &mut root, path, true)? = value.clone(),
             Op::Remove { path } => {
                 let parent = value_slot(doc, &mut root, &path.parent(), false)?;
-                *parent = expand(doc, parent);
+                open_in_place(doc, parent);
                 match (parent, path.last()) {
                     (Value::Map(m), Some(Seg::Key(k))) => m.retain(|(key, _)| key != k),
                     (Value::Seq(a), Some(Seg::Index(i))) if *i < a.len() => {
@@ -189,7 +253,7 @@ pub fn apply_value(doc: &Document, base: Value, ops: &[Op]) -> Result<Value, Str
             }
             Op::Append { path, items } => {
                 let slot = value_slot(doc, &mut root, path, true)?;
-                *slot = expand(doc, slot);
+                open_in_place(doc, slot);
                 if matches!(slot, Value::Null) {
                     *slot = Value::Seq(Vec::new());
                 }
@@ -221,7 +285,7 @@ fn value_slot<'a>(
 ) -> Result<&'a mut Value, String> {
     let mut cur = root;
     for seg in path.segs() {
-        *cur = expand(doc, cur);
+        open_in_place(doc, cur);
         if let Value::Node(id) = cur
             && doc.tree.is_null(*id)
         {

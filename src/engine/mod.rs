@@ -90,9 +90,9 @@ impl Engine {
 
     /// One request on a fresh connection (`Connection: close`).
     pub fn request(&self, method: &str, path: &str) -> Result<Response, Error> {
-        let raw = self.exchange(method, path).map_err(|e| {
-            self.unreachable(&e.to_string())
-        })?;
+        let raw = self
+            .exchange(method, path)
+            .map_err(|e| self.unreachable(&e.to_string()))?;
         parse_response(&raw).map_err(|m| {
             Error::Usage(format!(
                 "Docker Engine at {}: {method} {path}: bad HTTP answer: {m}",

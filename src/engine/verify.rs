@@ -134,7 +134,10 @@ impl FileIntent {
     }
 
     fn service(&self, name: &str) -> Option<&Intent> {
-        self.services.iter().find(|(n, _)| n == name).map(|(_, i)| i)
+        self.services
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, i)| i)
     }
 }
 
@@ -328,7 +331,21 @@ pub fn collect(
             Err(_) if !still_there(engine, id) => continue,
             Err(e) => return Err(e),
         };
-        containers.push(check_container(&inspected, intent));
+        // Environment-sourced secrets are copied into the container, not mounted: ask the
+        // engine whether the file is there (`HEAD .../archive` answers 200 or 404).
+        let present = |path: &str| {
+            engine
+                .request(
+                    "HEAD",
+                    &format!(
+                        "/containers/{}/archive?path={}",
+                        super::percent_encode(id),
+                        super::percent_encode(path)
+                    ),
+                )
+                .is_ok_and(|r| r.status == 200)
+        };
+        containers.push(check_container(&inspected, intent, &present));
     }
     containers.sort_by(|a, b| (&a.service, &a.container).cmp(&(&b.service, &b.container)));
     Ok(Report {
@@ -340,12 +357,20 @@ pub fn collect(
 
 fn still_there(engine: &Engine, id: &str) -> bool {
     engine
-        .request("GET", &format!("/containers/{}/json", super::percent_encode(id)))
+        .request(
+            "GET",
+            &format!("/containers/{}/json", super::percent_encode(id)),
+        )
         .is_ok_and(|r| r.status != 404)
 }
 
 /// Every check for one inspected container (`GET /containers/{id}/json`).
-pub fn check_container(c: &Value, file: Option<&FileIntent>) -> ContainerReport {
+/// `present` says whether a path exists in the container (for secrets that are not mounts).
+pub fn check_container(
+    c: &Value,
+    file: Option<&FileIntent>,
+    present: &dyn Fn(&str) -> bool,
+) -> ContainerReport {
     let hc = &c["HostConfig"];
     let cfg = &c["Config"];
     let service = cfg["Labels"][SERVICE_LABEL]
@@ -475,7 +500,7 @@ pub fn check_container(c: &Value, file: Option<&FileIntent>) -> ContainerReport 
     let sockets: Vec<String> = mounts
         .iter()
         .filter_map(|m| m["Source"].as_str())
-        .filter(|s| is_engine_socket(s))
+        .filter(|s| crate::model::is_engine_socket(s))
         .map(str::to_string)
         .collect();
     add(
@@ -508,7 +533,7 @@ pub fn check_container(c: &Value, file: Option<&FileIntent>) -> ContainerReport 
         .collect();
     let missing: Vec<&String> = expected
         .iter()
-        .filter(|t| !destinations.contains(t.as_str()))
+        .filter(|t| !destinations.contains(t.as_str()) && !present(t))
         .collect();
     add(
         "secrets",
@@ -517,12 +542,12 @@ pub fn check_container(c: &Value, file: Option<&FileIntent>) -> ContainerReport 
             "no secrets declared".into()
         } else if missing.is_empty() {
             format!(
-                "mounted: {}",
+                "present: {}",
                 expected.iter().cloned().collect::<Vec<_>>().join(", ")
             )
         } else {
             format!(
-                "not mounted: {}",
+                "missing: {}",
                 missing
                     .iter()
                     .map(|s| s.as_str())
@@ -614,29 +639,6 @@ pub fn no_new_privileges(opts: &[String]) -> bool {
 pub fn is_root(user: &str) -> bool {
     let uid = user.split(':').next().unwrap_or("").trim();
     uid.is_empty() || uid == "0" || uid == "root"
-}
-
-/// Whether a mount's host path is an engine's API socket or a folder holding one.
-pub fn is_engine_socket(source: &str) -> bool {
-    if source.is_empty() {
-        return false;
-    }
-    // `/` (trimmed to "") holds /run too.
-    let s = source.trim_end_matches('/');
-    let file = s.rsplit('/').next().unwrap_or(s);
-    matches!(
-        file,
-        "docker.sock" | "podman.sock" | "containerd.sock" | "crio.sock" | "dockershim.sock"
-    ) || matches!(
-        s,
-        "" | "/run"
-            | "/var/run"
-            | "/run/docker"
-            | "/var/run/docker"
-            | "/run/podman"
-            | "/run/containerd"
-            | "/var/run/containerd"
-    )
 }
 
 pub fn render_text(r: &Report) -> String {
@@ -749,7 +751,7 @@ mod tests {
     fn a_hardened_container_is_clean() {
         let f = file(json!({"services": {"app": {
             "cap_add": ["net_bind_service"], "secrets": ["db_password"]}}}));
-        let r = check_container(&hardened(), Some(&f));
+        let r = check_container(&hardened(), Some(&f), &|_| false);
         assert!(
             r.checks.iter().all(|c| c.status == Status::Ok),
             "{:#?}",
@@ -769,7 +771,7 @@ mod tests {
             json!([{"Type": "bind", "Source": "/var/run/docker.sock",
                     "Destination": "/var/run/docker.sock"}]),
         );
-        let r = check_container(&c, None);
+        let r = check_container(&c, None, &|_| false);
         for check in [
             "privileged",
             "capabilities",
@@ -804,21 +806,25 @@ mod tests {
         );
         let f = file(json!({"services": {"proxy": {
             "x-harden": {"skip": ["docker-socket", "root-user"], "reason": "the socket proxy"}}}}));
-        let r = check_container(&c, Some(&f));
+        let r = check_container(&c, Some(&f), &|_| false);
         assert_eq!(status(&r, "docker-socket"), Status::Excepted);
         assert_eq!(status(&r, "root-user"), Status::Excepted);
         assert_eq!(status(&r, "no-new-privileges"), Status::Ok);
-        let d = &r.checks.iter().find(|c| c.check == "docker-socket").unwrap();
+        let d = &r
+            .checks
+            .iter()
+            .find(|c| c.check == "docker-socket")
+            .unwrap();
         assert!(d.detail.starts_with("kept by exception"), "{}", d.detail);
     }
 
     #[test]
     fn cap_add_is_compared_with_the_file() {
         let f = file(json!({"services": {"app": {"secrets": ["db_password"]}}}));
-        let r = check_container(&hardened(), Some(&f));
+        let r = check_container(&hardened(), Some(&f), &|_| false);
         assert_eq!(status(&r, "capabilities"), Status::Gap);
         // Without a file CapAdd is information only.
-        let r = check_container(&hardened(), None);
+        let r = check_container(&hardened(), None, &|_| false);
         assert_eq!(status(&r, "capabilities"), Status::Ok);
     }
 
@@ -827,7 +833,7 @@ mod tests {
         let f = file(json!({"services": {"app": {
             "cap_add": ["NET_BIND_SERVICE"],
             "secrets": ["db_password", {"source": "tls", "target": "cert.pem"}]}}}));
-        let r = check_container(&hardened(), Some(&f));
+        let r = check_container(&hardened(), Some(&f), &|_| false);
         assert_eq!(status(&r, "secrets"), Status::Gap);
         let d = r.checks.iter().find(|c| c.check == "secrets").unwrap();
         assert!(d.detail.contains("/run/secrets/cert.pem"), "{}", d.detail);
@@ -835,7 +841,8 @@ mod tests {
 
     #[test]
     fn no_new_privileges_forms() {
-        let v = |s: &[&str]| no_new_privileges(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        let v =
+            |s: &[&str]| no_new_privileges(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
         assert!(v(&["no-new-privileges:true"]));
         assert!(v(&["no-new-privileges"]));
         assert!(v(&["no-new-privileges=true"]));
@@ -851,6 +858,7 @@ mod tests {
         assert!(is_root("0:1000"));
         assert!(!is_root("1000:0"));
         assert!(!is_root("nobody"));
+        use crate::model::is_engine_socket;
         assert!(is_engine_socket("/var/run/docker.sock"));
         assert!(is_engine_socket("/run/user/1000/podman/podman.sock"));
         assert!(is_engine_socket("/var/run/"));
@@ -866,8 +874,14 @@ mod tests {
         let p = |g, e, n, f: Option<&str>| project_name(g, e, n, f.map(Path::new)).unwrap();
         assert_eq!(p(Some("Given"), Some("env"), Some("n"), None), "given");
         assert_eq!(p(None, Some("Env"), Some("n"), None), "env");
-        assert_eq!(p(None, None, Some("named"), Some("/a/b/compose.yaml")), "named");
-        assert_eq!(p(None, None, None, Some("/srv/My Stack/compose.yaml")), "mystack");
+        assert_eq!(
+            p(None, None, Some("named"), Some("/a/b/compose.yaml")),
+            "named"
+        );
+        assert_eq!(
+            p(None, None, None, Some("/srv/My Stack/compose.yaml")),
+            "mystack"
+        );
         assert!(project_name(None, None, Some("${X}"), None).is_err());
         assert!(project_name(None, None, None, None).is_err());
     }

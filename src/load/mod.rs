@@ -121,6 +121,12 @@ pub fn load_bytes(name: &str, path: Option<PathBuf>, bytes: &[u8]) -> Result<Doc
     load_text(name, path, text, bom)
 }
 
+/// The value Compose would see for a text, without building the positioned tree: enough to
+/// check what a patched text means.
+pub fn semantic_value(name: &str, text: &str) -> Result<serde_json::Value, Error> {
+    gate::semantic_value(name, text)
+}
+
 pub fn load_text(
     name: &str,
     path: Option<PathBuf>,

@@ -72,7 +72,12 @@ pub struct Tree {
     pub nodes: Vec<Node>,
     pub root: Option<NodeId>,
     pub comments: Vec<CommentSpan>,
+    /// Key -> entry position, for mappings large enough that scanning them would add up.
+    index: std::collections::HashMap<NodeId, std::collections::HashMap<String, usize>>,
 }
+
+/// Mappings with more entries than this get a key index.
+const INDEXED: usize = 16;
 
 enum Frame {
     Seq(NodeId),
@@ -94,6 +99,7 @@ pub fn parse(text: &str, file: &str) -> Result<Tree, Error> {
             nodes: Vec::new(),
             root: None,
             comments: Vec::new(),
+            index: std::collections::HashMap::new(),
         },
         stack: Vec::new(),
         anchors: Vec::new(),
@@ -174,7 +180,9 @@ pub fn parse(text: &str, file: &str) -> Result<Tree, Error> {
             _ => {}
         }
     }
-    Ok(builder.tree)
+    let mut tree = builder.tree;
+    tree.build_index();
+    Ok(tree)
 }
 
 struct Builder<'a> {
@@ -369,6 +377,35 @@ impl Tree {
         matches!(self.nodes[self.deref(id)].kind, Kind::Map { .. })
     }
 
+    fn build_index(&mut self) {
+        for (id, node) in self.nodes.iter().enumerate() {
+            if let Kind::Map { entries, .. } = &node.kind
+                && entries.len() > INDEXED
+            {
+                let mut keys = std::collections::HashMap::new();
+                for (i, &(k, _)) in entries.iter().enumerate() {
+                    if let Kind::Scalar { value, .. } = &self.nodes[self.deref(k)].kind {
+                        keys.entry(value.clone()).or_insert(i);
+                    }
+                }
+                self.index.insert(id, keys);
+            }
+        }
+    }
+
+    /// The mapping's own entry for `key`, as written (merge keys not followed).
+    pub fn raw_get(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        let map = self.deref(map);
+        let entries = self.raw_entries(map);
+        match self.index.get(&map) {
+            Some(keys) => keys.get(key).map(|&i| entries[i]),
+            None => entries
+                .iter()
+                .find(|&&(k, _)| self.scalar(k) == Some(key))
+                .copied(),
+        }
+    }
+
     /// The mapping's own entries, as written (merge keys not expanded).
     pub fn raw_entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
         match &self.nodes[self.deref(id)].kind {
@@ -381,11 +418,19 @@ impl Tree {
     /// over merged ones and earlier merge sources over later ones.
     pub fn entries(&self, id: NodeId) -> Vec<Entry> {
         let mut out: Vec<Entry> = Vec::new();
-        self.collect_entries(self.deref(id), true, 0, &mut out);
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        self.collect_entries(self.deref(id), true, 0, &mut out, &mut seen);
         out
     }
 
-    fn collect_entries(&self, id: NodeId, local: bool, depth: usize, out: &mut Vec<Entry>) {
+    fn collect_entries(
+        &self,
+        id: NodeId,
+        local: bool,
+        depth: usize,
+        out: &mut Vec<Entry>,
+        seen: &mut std::collections::HashSet<String>,
+    ) {
         if depth > 32 {
             return;
         }
@@ -399,7 +444,7 @@ impl Tree {
                 merges.push(v);
                 continue;
             }
-            if out.iter().any(|e| e.key == key) {
+            if !seen.insert(key.to_string()) {
                 continue;
             }
             out.push(Entry {
@@ -414,15 +459,25 @@ impl Tree {
             match &self.nodes[target].kind {
                 Kind::Seq { items, .. } => {
                     for &item in items {
-                        self.collect_entries(self.deref(item), false, depth + 1, out);
+                        self.collect_entries(self.deref(item), false, depth + 1, out, seen);
                     }
                 }
-                _ => self.collect_entries(target, false, depth + 1, out),
+                _ => self.collect_entries(target, false, depth + 1, out, seen),
             }
         }
     }
 
     pub fn get(&self, map: NodeId, key: &str) -> Option<Entry> {
+        if let Some((k, v)) = self.raw_get(map, key)
+            && key != "<<"
+        {
+            return Some(Entry {
+                key: key.to_string(),
+                key_node: k,
+                value: v,
+                local: true,
+            });
+        }
         self.entries(map).into_iter().find(|e| e.key == key)
     }
 

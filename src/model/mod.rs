@@ -394,6 +394,30 @@ pub fn mounts(svc: &Service) -> Vec<Mount> {
         .collect()
 }
 
+/// Whether a host path is a container engine's API socket, or a folder holding one (`/run`).
+/// A bind of `/` holds one too, but it is the sensitive-mount rule's: removing it would break
+/// the host monitors that need it.
+pub fn is_engine_socket(source: &str) -> bool {
+    let s = source.trim_end_matches('/');
+    if s.is_empty() {
+        return false;
+    }
+    let file = s.rsplit('/').next().unwrap_or(s);
+    matches!(
+        file,
+        "docker.sock" | "podman.sock" | "containerd.sock" | "crio.sock" | "dockershim.sock"
+    ) || matches!(
+        s,
+        "/run"
+            | "/var/run"
+            | "/run/docker"
+            | "/var/run/docker"
+            | "/run/podman"
+            | "/run/containerd"
+            | "/var/run/containerd"
+    )
+}
+
 fn looks_like_path(s: &str) -> bool {
     s.starts_with('/')
         || s.starts_with('.')

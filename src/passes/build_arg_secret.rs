@@ -6,7 +6,7 @@ use super::root_user::read_dockerfile;
 use super::secret_moves::{define, env_secret, file_secret};
 use super::{Context, Outcome, Pass, finding};
 use crate::edit::{Op, Value};
-use crate::knowledge::secret_names::{classify, secret_name};
+use crate::knowledge::secret_names::{Confidence, classify, secret_name};
 use crate::model::Service;
 use crate::model::interpolation::{Shape, shape};
 use crate::rules::RuleId;
@@ -76,7 +76,7 @@ impl Pass for BuildArgSecret {
                     Shape::Variable {
                         name: host,
                         default: None,
-                    } if secret_name(&name).is_some() => (
+                    } if secret_name(&name).is_some_and(|c| c >= Confidence::Medium) => (
                         Source::Env(host.clone()),
                         format!("passes the secret `{host}` into the image's build history"),
                     ),

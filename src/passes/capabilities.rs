@@ -68,7 +68,7 @@ impl Pass for Capabilities {
             let known = svc.image().and_then(|i| cx.knowledge.lookup(i));
             let mut needed: Vec<String> = known
                 .iter()
-                .flat_map(|k| k.profile.cap_add.iter().cloned())
+                .flat_map(|k| k.cap_add.iter().cloned())
                 .collect();
             needed.extend(svc.exceptions.cap_add.iter().cloned());
             let mut add: Vec<String> = Vec::new();

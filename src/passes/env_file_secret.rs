@@ -5,13 +5,14 @@
 
 use std::path::{Path as FsPath, PathBuf};
 
-use super::secret_moves::{define, file_secret, follow_up_for_app, mount, target};
+use super::secret_moves::{
+    FileVar, define, file_secret, file_var, follow_up_for_app, mount, target,
+};
 use super::{Context, Outcome, Pass, finding};
 use crate::edit::{Op, Path, Value};
 use crate::knowledge::secret_names::classify;
 use crate::load::NodeId;
 use crate::load::envfile;
-use crate::model::interpolation::{Shape, shape};
 use crate::model::{EnvForm, Service, environment};
 use crate::rules::RuleId;
 use crate::secrets::SideFile;
@@ -129,9 +130,9 @@ impl EnvFileSecret {
         let mut edits: Vec<Op> = Vec::new();
         let mut findings = Vec::new();
         for entry in entries {
-            let Some(value) = entry.value.as_deref() else {
+            if entry.value.is_none() {
                 continue;
-            };
+            }
             // `environment` wins over `env_file`: what it sets is not read from the file.
             if inline
                 .iter()
@@ -139,13 +140,9 @@ impl EnvFileSecret {
             {
                 continue;
             }
-            let literal = if ef.raw {
-                value.to_string()
-            } else {
-                match shape(value) {
-                    Shape::Literal(l) => l,
-                    _ => continue,
-                }
+            // Values that depend on interpolation are not literals on disk.
+            let Some(literal) = entry.literal_value() else {
+                continue;
             };
             let Some(detection) = classify(&entry.key, &literal) else {
                 continue;
@@ -168,26 +165,39 @@ impl EnvFileSecret {
                 out.findings.push(f);
                 continue;
             }
+            let (file_var, native) = match file_var(cx, svc, &entry.key) {
+                FileVar::Refused(why) => {
+                    f.message.push_str(&format!(": left, because {why}"));
+                    out.findings.push(f);
+                    continue;
+                }
+                FileVar::Names { names, native } => (names, native),
+            };
+            if inline.iter().any(|v| file_var.contains(&v.name)) {
+                continue;
+            }
             let secret = file_secret(cx, out, &format!("{}_{}", svc.name, entry.key), &literal);
             f.message.push_str(&format!(
-                ": moved to the secret `{secret}`, read through `{}_FILE`",
-                entry.key
+                ": moved to the secret `{secret}`, read through `{}`",
+                file_var.join("`, `")
             ));
             let env = svc.path().key("environment");
-            let file_var = format!("{}_FILE", entry.key);
-            edits.push(match form {
-                EnvForm::List => Op::Append {
+            match form {
+                EnvForm::List => edits.push(Op::Append {
                     path: env,
-                    items: vec![Value::str(format!("{file_var}={}", target(&secret)))],
-                },
-                _ => Op::Set {
-                    path: env.key(&file_var),
+                    items: file_var
+                        .iter()
+                        .map(|f| Value::str(format!("{f}={}", target(&secret))))
+                        .collect(),
+                }),
+                _ => edits.extend(file_var.iter().map(|f| Op::Set {
+                    path: env.clone().key(f),
                     value: Value::str(target(&secret)),
-                },
-            });
+                })),
+            }
             edits.extend(mount(svc, &secret));
             edits.extend(define(out, &secret));
-            follow_up_for_app(cx, out, rule, svc, &entry.key);
+            follow_up_for_app(out, rule, svc, &entry.key, native);
             moved.push(entry);
             findings.push(f);
         }

@@ -2,10 +2,14 @@
 //! `docker inspect`, and end up in logs and version control. They move into Compose secrets.
 
 use super::secret_moves::{
-    define, env_secret, file_secret, follow_up_for_app, mount, point_env_at_file,
+    FileVar, define, ends_read_only, env_secret, file_secret, file_var, follow_up_for_app, mount,
+    point_env_at_file,
 };
 use super::{Context, Finding, Outcome, Pass, finding};
-use crate::knowledge::secret_names::{classify, secret_name, url_password};
+use crate::edit::Op;
+use crate::knowledge::secret_names::{
+    Confidence, classify, interpolation_default_is_secret, secret_name, url_password,
+};
 use crate::model::interpolation::{Shape, shape};
 use crate::model::{EnvForm, EnvVar, Service, environment};
 use crate::rules::RuleId;
@@ -29,6 +33,12 @@ impl Pass for InlineSecret {
     }
 }
 
+/// Whether a variable's name says it holds a secret, sure enough to act on a value we cannot
+/// see (an interpolated one).
+fn named_secret(name: &str) -> bool {
+    secret_name(name).is_some_and(|c| c >= Confidence::Medium)
+}
+
 impl InlineSecret {
     fn check(
         &self,
@@ -43,13 +53,10 @@ impl InlineSecret {
         let value = var.value.as_deref()?;
         let at = svc.location_of(var.key_node.unwrap_or(var.node));
         let name = &var.name;
-        let base = || finding(rule, svc, Some("environment"), String::new()).at(at.clone());
-        let file_var = format!("{name}_FILE");
-        let has_file_var = all.iter().any(|v| v.name == file_var);
+        let mut f = finding(rule, svc, Some("environment"), String::new()).at(at);
         match shape(value) {
             Shape::Literal(literal) => {
                 let detection = classify(name, &literal)?;
-                let mut f = base();
                 f.message = format!(
                     "`{name}` holds a secret in plain text ({}, {} confidence)",
                     detection.why,
@@ -58,30 +65,28 @@ impl InlineSecret {
                 if svc.is_skipped(rule) {
                     return Some(f);
                 }
-                if has_file_var {
-                    f.message.push_str(&format!(
-                        "; `{file_var}` is already set: remove `{name}` by hand once `{file_var}` holds the value"
-                    ));
-                    return Some(f);
-                }
+                let (targets, native) = match self.target(cx, svc, name, all, &mut f) {
+                    Some(t) => t,
+                    None => return Some(f),
+                };
                 let secret = file_secret(cx, out, &format!("{}_{}", svc.name, name), &literal);
                 f.message.push_str(&format!(
-                    ": moved to the secret `{secret}`, read through `{file_var}`"
+                    ": moved to the secret `{secret}`, read through `{}`",
+                    targets.join("`, `")
                 ));
-                let ops = self.ops(out, svc, form, var, &secret);
-                follow_up_for_app(cx, out, rule, svc, name);
+                let ops = self.ops(out, svc, form, var, &targets, &secret);
+                follow_up_for_app(out, rule, svc, name, native);
                 Some(f.fix("moved", ops))
             }
             Shape::Variable {
                 name: host_var,
                 default,
             } => {
-                if secret_name(name).is_none() && secret_name(&host_var).is_none() {
+                if !named_secret(name) && !named_secret(&host_var) {
                     return None;
                 }
-                let mut f = base();
                 if let Some(d) = default
-                    && classify(name, &d).is_some()
+                    && interpolation_default_is_secret(name, &d).is_some()
                 {
                     f.message = format!(
                         "`{name}` falls back to a literal secret when `{host_var}` is unset (a leaked default): \
@@ -95,35 +100,66 @@ impl InlineSecret {
                 if svc.is_skipped(rule) {
                     return Some(f);
                 }
-                if has_file_var {
-                    return None;
+                if ends_read_only(cx, svc) {
+                    f.message.push_str(
+                        ": left, because Compose cannot give a read-only service a secret read from the environment \
+                         (it accepts only file secrets there); write the value to a file kept out of version control \
+                         and declare it as `secrets: <name>: {file: ...}` to move it",
+                    );
+                    return Some(f);
                 }
+                let (targets, native) = self.target(cx, svc, name, all, &mut f)?;
                 let secret = env_secret(cx, out, &host_var);
                 f.message.push_str(&format!(
-                    ": now a secret read from `{host_var}` when the stack starts (`{secret}`), through `{file_var}`; no value touches disk"
+                    ": now the secret `{secret}`, read from `{host_var}` when the stack starts, through `{}`; no value touches disk",
+                    targets.join("`, `")
                 ));
-                let ops = self.ops(out, svc, form, var, &secret);
-                follow_up_for_app(cx, out, rule, svc, name);
+                let ops = self.ops(out, svc, form, var, &targets, &secret);
+                follow_up_for_app(out, rule, svc, name, native);
                 Some(f.fix("moved", ops))
             }
             Shape::Mixed => {
-                let secretish = secret_name(name).is_some() || url_password(value).is_some();
-                if !secretish {
+                if !named_secret(name) && url_password(value).is_none() {
                     return None;
                 }
-                let mut f = base();
                 f.message = format!(
-                    "`{name}` mixes literal text with variables, so it cannot become one secret: \
-                     pass the secret part on its own (e.g. `{name}` built by the application from a file under /run/secrets)"
+                    "`{name}` mixes literal text with variables, so it cannot become one secret: left"
                 );
                 out.follow_up(
                     rule,
                     Some(&svc.name),
                     format!(
-                        "split the secret out of `{name}`: keep only non-secret parts in the variable and give the password to the application as a Compose secret (`<VAR>_FILE`)"
+                        "split the secret out of `{name}`: keep only non-secret parts in the variable and give the password to the application as a Compose secret it reads from a file"
                     ),
                 );
                 Some(f)
+            }
+        }
+    }
+
+    /// The variable that will point at the secret file, or `None` (with the finding saying why)
+    /// when the move cannot be made.
+    fn target(
+        &self,
+        cx: &Context,
+        svc: &Service,
+        name: &str,
+        all: &[EnvVar],
+        f: &mut Finding,
+    ) -> Option<(Vec<String>, bool)> {
+        match file_var(cx, svc, name) {
+            FileVar::Refused(why) => {
+                f.message.push_str(&format!(": left, because {why}"));
+                None
+            }
+            FileVar::Names { names, native } => {
+                if let Some(target) = names.iter().find(|t| all.iter().any(|v| v.name == **t)) {
+                    f.message.push_str(&format!(
+                        "; `{target}` is already set: remove `{name}` by hand once `{target}` holds the value"
+                    ));
+                    return None;
+                }
+                Some((names, native))
             }
         }
     }
@@ -134,9 +170,10 @@ impl InlineSecret {
         svc: &Service,
         form: EnvForm,
         var: &EnvVar,
+        targets: &[String],
         secret: &str,
-    ) -> Vec<crate::edit::Op> {
-        let mut ops = point_env_at_file(svc, form, var, secret);
+    ) -> Vec<Op> {
+        let mut ops = point_env_at_file(svc, form, var, targets, secret);
         ops.extend(mount(svc, secret));
         ops.extend(define(out, secret));
         ops

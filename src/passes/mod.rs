@@ -3,7 +3,7 @@
 
 mod build_arg_secret;
 mod capabilities;
-mod docker_socket;
+pub(crate) mod docker_socket;
 mod env_file_secret;
 mod host_namespace;
 mod inline_secret;
@@ -22,7 +22,7 @@ use crate::load::Document;
 use crate::model::Service;
 use crate::options::Options;
 use crate::rules::{RuleId, Severity};
-use crate::secrets::PlannedSecret;
+use crate::secrets::SecretPlan;
 
 /// What was done about a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub struct Finding {
     pub status: Status,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FollowUp {
     pub rule: RuleId,
     pub service: Option<String>,
@@ -62,11 +62,12 @@ pub struct FollowUp {
 pub struct Outcome {
     pub findings: Vec<Finding>,
     pub follow_ups: Vec<FollowUp>,
-    pub secrets: Vec<PlannedSecret>,
+    pub secrets: SecretPlan,
     /// Files other than the compose file that the fixes need written (sanitised env files).
     pub side_files: Vec<crate::secrets::SideFile>,
     /// Things to know that belong to no rule (where the output lives, what it reads).
     pub notes: Vec<String>,
+    follow_up_seen: std::collections::HashSet<FollowUp>,
 }
 
 impl Outcome {
@@ -76,20 +77,21 @@ impl Outcome {
             service: service.map(str::to_string),
             message: message.into(),
         };
-        if !self.follow_ups.contains(&f) {
+        if self.follow_up_seen.insert(f.clone()) {
             self.follow_ups.push(f);
         }
     }
 
     /// The edits of every fixed finding, in pass order, without repeats.
     pub fn edits(&self) -> Vec<Edit> {
+        let mut seen: std::collections::HashSet<&Op> = std::collections::HashSet::new();
         let mut out: Vec<Edit> = Vec::new();
         for f in &self.findings {
             if f.status != Status::Fixed {
                 continue;
             }
             for op in &f.edits {
-                if !out.iter().any(|e| e.op == *op) {
+                if seen.insert(op) {
                     out.push(Edit {
                         by: f.rule.as_str(),
                         op: op.clone(),
@@ -104,23 +106,20 @@ impl Outcome {
 /// Several passes may append to one list that does not exist yet; one append creates it.
 fn merge_appends(edits: Vec<Edit>) -> Vec<Edit> {
     let mut out: Vec<Edit> = Vec::new();
+    let mut by_path: std::collections::HashMap<Path, usize> = std::collections::HashMap::new();
     for e in edits {
-        if let Op::Append { path, items } = &e.op
-            && let Some(prev) = out
-                .iter_mut()
-                .find(|p| matches!(&p.op, Op::Append { path: q, .. } if q == path))
-        {
-            if let Op::Append {
-                items: prev_items, ..
-            } = &mut prev.op
-            {
-                for i in items {
-                    if !prev_items.contains(i) {
-                        prev_items.push(i.clone());
+        if let Op::Append { path, items } = &e.op {
+            if let Some(&i) = by_path.get(path) {
+                if let Op::Append { items: prev, .. } = &mut out[i].op {
+                    for item in items {
+                        if !prev.contains(item) {
+                            prev.push(item.clone());
+                        }
                     }
                 }
+                continue;
             }
-            continue;
+            by_path.insert(path.clone(), out.len());
         }
         out.push(e);
     }
@@ -166,15 +165,17 @@ pub fn run_all(cx: &Context) -> Outcome {
         pass.run(cx, &mut out);
         debug_assert!(out.findings[before..].iter().all(|f| f.rule == pass.rule()));
     }
+    let by_name: std::collections::HashMap<&str, &Service> =
+        cx.services.iter().map(|s| (s.name.as_str(), s)).collect();
     for f in &mut out.findings {
-        let skipped = f.service.as_deref().and_then(|name| {
-            cx.services
-                .iter()
-                .find(|s| s.name == name)
-                .filter(|s| s.is_skipped(f.rule))
-        });
+        let skipped = f
+            .service
+            .as_deref()
+            .and_then(|name| by_name.get(name))
+            .filter(|s| s.is_skipped(f.rule));
         if let Some(svc) = skipped {
-            f.status = Status::Accepted(svc.exceptions.reason.clone().unwrap_or_default());
+            let reason = svc.exceptions.reason.clone().unwrap_or_default();
+            f.status = Status::Accepted(reason_for(&reason, f.rule));
             f.edits.clear();
         } else if f.edits.is_empty() {
             f.status = Status::Left;
@@ -184,13 +185,22 @@ pub fn run_all(cx: &Context) -> Outcome {
     }
     // A follow-up about a kept risk is noise.
     out.follow_ups.retain(|u| {
-        u.service.as_deref().is_none_or(|name| {
-            !cx.services
-                .iter()
-                .any(|s| s.name == name && s.is_skipped(u.rule))
-        })
+        u.service
+            .as_deref()
+            .and_then(|name| by_name.get(name))
+            .is_none_or(|s| !s.is_skipped(u.rule))
     });
     out
+}
+
+/// The part of an `x-harden` reason about one rule, when it is written `rule: why; rule: why`
+/// (as the tool writes it); the whole reason otherwise.
+fn reason_for(reason: &str, rule: RuleId) -> String {
+    let prefix = format!("{rule}: ");
+    reason
+        .split("; ")
+        .find_map(|part| part.strip_prefix(&prefix))
+        .map_or_else(|| reason.to_string(), str::to_string)
 }
 
 /// Builds a finding about a service.
@@ -272,21 +282,71 @@ pub fn service_path(name: &str) -> Path {
     Path::service(name)
 }
 
-/// Rules the service's image cannot run under, with why, from the knowledge base; rules the
-/// service already skips are left out.
-pub fn knowledge_exceptions(cx: &Context, svc: &Service) -> Vec<(RuleId, String)> {
-    let Some(k) = svc.image().and_then(|i| cx.knowledge.lookup(i)) else {
-        return Vec::new();
-    };
+/// Rules a service cannot run under, with why: from the knowledge base (an image that must
+/// start as root, or write outside its volumes) and from what the service is (a socket proxy,
+/// or a consumer that needs the whole engine API). Rules the service already skips are left out.
+pub fn automatic_exceptions(cx: &Context, svc: &Service) -> Vec<(RuleId, String)> {
+    use crate::knowledge::socket_consumers;
     let mut out = Vec::new();
+    let repo = svc
+        .image()
+        .and_then(crate::knowledge::split_reference)
+        .map(|(r, _)| r);
+    let engine = docker_socket::uses_engine(svc);
+    let proxy = repo
+        .as_deref()
+        .is_some_and(socket_consumers::is_socket_proxy);
+    if proxy {
+        if engine && !svc.is_skipped(RuleId::DockerSocket) {
+            out.push((
+                RuleId::DockerSocket,
+                "a socket proxy: the one service meant to reach the engine, filtering what its clients may do".to_string(),
+            ));
+        }
+        if !svc.has("user") && !svc.is_skipped(RuleId::RootUser) {
+            out.push((
+                RuleId::RootUser,
+                "a socket proxy opens the engine socket (root:docker 0660) and the host's docker group id is not known here".to_string(),
+            ));
+        }
+    } else if engine
+        && cx.options.socket == crate::options::SocketStrategy::Proxy
+        && !svc.is_skipped(RuleId::DockerSocket)
+        && let Some(c) = repo.as_deref().and_then(socket_consumers::lookup)
+        && c.full_access
+    {
+        out.push((
+            RuleId::DockerSocket,
+            format!(
+                "{} needs the whole engine API (it creates containers), so a proxy could not narrow it; run it on an isolated engine if you can (source: {})",
+                c.name, c.source
+            ),
+        ));
+    }
+    // A service that keeps the engine socket must be able to open it (root:docker 0660).
+    let keeps_socket = engine
+        && !proxy
+        && (svc.is_skipped(RuleId::DockerSocket)
+            || out.iter().any(|(r, _)| *r == RuleId::DockerSocket)
+            || cx.options.socket == crate::options::SocketStrategy::Keep);
+    if keeps_socket && !svc.has("user") && !svc.is_skipped(RuleId::RootUser) {
+        out.push((
+            RuleId::RootUser,
+            "it keeps the engine socket (root:docker 0660), which a non-root uid outside the host's docker group cannot open".to_string(),
+        ));
+    }
+    let Some(k) = svc.image().and_then(|i| cx.knowledge.lookup(i)) else {
+        return out;
+    };
     let cite = format!("(knowledge: {}, {})", k.profile.name, k.source());
-    if let Some(why) = &k.profile.needs_root
+    if let Some(why) = &k.needs_root
         && !svc.has("user")
         && !svc.is_skipped(RuleId::RootUser)
+        && !out.iter().any(|(r, _)| *r == RuleId::RootUser)
     {
         out.push((RuleId::RootUser, format!("{why} {cite}")));
     }
-    if !k.profile.read_only && !svc.is_skipped(RuleId::WritableRootfs) {
+    if !k.read_only && !svc.is_skipped(RuleId::WritableRootfs) {
         let why = k
             .profile
             .notes
@@ -297,11 +357,35 @@ pub fn knowledge_exceptions(cx: &Context, svc: &Service) -> Vec<(RuleId, String)
     out
 }
 
-/// The edit that records knowledge-driven exceptions in the service's own `x-harden`, so the
-/// file states its accepted risks and a re-run keeps them. Every pass that asks computes the
-/// same edit, so it is made once.
+/// When `rule` is automatically excepted for the service: the finding that records it in the
+/// service's `x-harden` (`what` says what stays as it is).
+pub fn excepted_finding(cx: &Context, svc: &Service, rule: RuleId, what: &str) -> Option<Finding> {
+    let why = automatic_exception(cx, svc, rule)?;
+    let f = finding(
+        rule,
+        svc,
+        None,
+        format!("{what} because {why}; recorded in x-harden"),
+    );
+    Some(match exception_edit(cx, svc) {
+        Some(op) => f.fix("excepted", vec![op]),
+        None => f,
+    })
+}
+
+/// The automatic exception for one rule, if any.
+pub fn automatic_exception(cx: &Context, svc: &Service, rule: RuleId) -> Option<String> {
+    automatic_exceptions(cx, svc)
+        .into_iter()
+        .find(|(r, _)| *r == rule)
+        .map(|(_, why)| why)
+}
+
+/// The edit that records automatic exceptions in the service's own `x-harden`, so the file
+/// states its accepted risks and a re-run keeps them. Every pass that asks computes the same
+/// edit, so it is made once.
 pub fn exception_edit(cx: &Context, svc: &Service) -> Option<Op> {
-    let new = knowledge_exceptions(cx, svc);
+    let new = automatic_exceptions(cx, svc);
     if new.is_empty() {
         return None;
     }

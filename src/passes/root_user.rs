@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Context, Outcome, Pass, exception_edit, finding, knowledge_exceptions};
+use super::{Context, Outcome, Pass, excepted_finding, finding};
 use crate::edit::{Op, Value};
 use crate::model::Service;
 use crate::rules::RuleId;
@@ -36,26 +36,7 @@ impl Pass for RootUser {
                 }
                 continue;
             }
-            if knowledge_exceptions(cx, svc)
-                .iter()
-                .any(|(r, _)| *r == rule)
-            {
-                let why = knowledge_exceptions(cx, svc)
-                    .into_iter()
-                    .find(|(r, _)| *r == rule)
-                    .map(|(_, w)| w)
-                    .unwrap_or_default();
-                let mut f = finding(
-                    rule,
-                    svc,
-                    None,
-                    format!(
-                        "runs as root: left without `user:` because {why}; recorded in x-harden"
-                    ),
-                );
-                if let Some(op) = exception_edit(cx, svc) {
-                    f = f.fix("excepted", vec![op]);
-                }
+            if let Some(f) = excepted_finding(cx, svc, rule, "runs as root: left without `user:`") {
                 out.findings.push(f);
                 continue;
             }
@@ -106,7 +87,7 @@ fn choose_user(cx: &Context, svc: &Service, out: &mut Outcome) -> (String, Strin
         RuleId::RootUser,
         Some(&svc.name),
         format!(
-            "compose-harden does not know {image}: check that it runs as {} (what it writes must be writable for that uid), or set `x-harden: {{user: ...}}`",
+            "compose-harden has no uid on record for {image}: check that it runs as {} (what it writes must be writable for that uid), or set `x-harden: {{user: ...}}`",
             cx.options.default_user
         ),
     );

@@ -8,6 +8,21 @@ use crate::model::{EnvForm, EnvVar, Service};
 use crate::rules::RuleId;
 use crate::secrets::{PlannedSecret, SecretSource, SecretValue};
 
+/// Whether the service's root filesystem ends up read-only: Compose cannot hand such a
+/// service an environment-sourced secret ("'file' is the sole supported option").
+pub fn ends_read_only(cx: &Context, svc: &Service) -> bool {
+    use crate::model::ComposeBool;
+    match svc.bool("read_only") {
+        Some(ComposeBool::True) | Some(ComposeBool::Expr(_)) => true,
+        _ => {
+            !svc.is_skipped(RuleId::WritableRootfs)
+                && !super::automatic_exceptions(cx, svc)
+                    .iter()
+                    .any(|(r, _)| *r == RuleId::WritableRootfs)
+        }
+    }
+}
+
 /// Where Compose mounts a secret.
 pub fn target(name: &str) -> String {
     format!("/run/secrets/{name}")
@@ -37,7 +52,7 @@ fn taken(cx: &Context, out: &Outcome, name: &str) -> bool {
     let in_file = tree
         .get(cx.doc.root(), "secrets")
         .is_some_and(|t| tree.get(t.value, name).is_some());
-    in_file || out.secrets.iter().any(|s| s.name == name)
+    in_file || out.secrets.get(name).is_some()
 }
 
 fn unique(cx: &Context, out: &Outcome, base: &str) -> String {
@@ -86,11 +101,7 @@ pub fn file_secret(cx: &Context, out: &mut Outcome, preferred: &str, value: &str
 
 /// The secret Compose reads from the host variable `var` when the stack starts.
 pub fn env_secret(cx: &Context, out: &mut Outcome, var: &str) -> String {
-    if let Some(s) = out
-        .secrets
-        .iter()
-        .find(|s| matches!(&s.source, SecretSource::Environment { var: v } if v == var))
-    {
+    if let Some(s) = out.secrets.with_env(var) {
         return s.name.clone();
     }
     let name = unique(cx, out, var);
@@ -105,7 +116,7 @@ pub fn env_secret(cx: &Context, out: &mut Outcome, var: &str) -> String {
 
 /// The top-level definition of a planned secret.
 pub fn define(out: &Outcome, name: &str) -> Option<Op> {
-    let s = out.secrets.iter().find(|s| s.name == name)?;
+    let s = out.secrets.get(name)?;
     let value = match &s.source {
         SecretSource::File { path, .. } => Value::map([("file", Value::str(path.clone()))]),
         SecretSource::Environment { var } => Value::map([("environment", Value::str(var.clone()))]),
@@ -131,37 +142,78 @@ pub fn mount(svc: &Service, name: &str) -> Option<Op> {
     (!present).then(|| super::add_to_list(svc, "secrets", vec![Value::str(name)]))
 }
 
-/// Replaces `VAR=value` with `VAR_FILE=/run/secrets/<name>` in the service's environment.
-pub fn point_env_at_file(svc: &Service, form: EnvForm, var: &EnvVar, name: &str) -> Vec<Op> {
+/// How a service's image takes a secret from a file instead of `VAR`.
+pub enum FileVar {
+    /// The variable(s) to set to the secret's path: `<VAR>_FILE` first (the contract), then the
+    /// image's own convention where it has another (`FILE__<VAR>`); `native` when the image is
+    /// known to read one of them.
+    Names { names: Vec<String>, native: bool },
+    /// The image cannot take its secrets from files: why.
+    Refused(String),
+}
+
+impl FileVar {
+    fn names(names: Vec<String>, native: bool) -> FileVar {
+        FileVar::Names { names, native }
+    }
+}
+
+/// `<VAR>_FILE` always; plus the image's own convention where the knowledge base has one
+/// (LinuxServer's `FILE__<VAR>`); a refusal for images whose entrypoint rejects files.
+pub fn file_var(cx: &Context, svc: &Service, var: &str) -> FileVar {
+    let suffixed = format!("{var}_FILE");
+    if let Some(k) = svc.image().and_then(|i| cx.knowledge.lookup(i)) {
+        if let Some(why) = &k.profile.no_file_secrets {
+            return FileVar::Refused(format!("{} (knowledge: {})", why, k.profile.name));
+        }
+        match k.file_env_name(var) {
+            Some(n) if n == suffixed => return FileVar::names(vec![n], true),
+            Some(n) => return FileVar::names(vec![suffixed, n], true),
+            None => {}
+        }
+    }
+    FileVar::names(vec![suffixed], false)
+}
+
+/// Replaces `VAR=value` with `<file var>=/run/secrets/<name>` for each file variable.
+pub fn point_env_at_file(
+    svc: &Service,
+    form: EnvForm,
+    var: &EnvVar,
+    file_vars: &[String],
+    name: &str,
+) -> Vec<Op> {
     let env = svc.path().key("environment");
-    let file_var = format!("{}_FILE", var.name);
     match form {
-        EnvForm::Map => vec![
-            Op::Remove {
+        EnvForm::Map => {
+            let mut ops = vec![Op::Remove {
                 path: env.clone().key(&var.name),
-            },
-            Op::Set {
-                path: env.key(&file_var),
+            }];
+            ops.extend(file_vars.iter().map(|f| Op::Set {
+                path: env.clone().key(f),
                 value: Value::str(target(name)),
-            },
-        ],
+            }));
+            ops
+        }
         EnvForm::List => vec![
             Op::Remove {
                 path: env.clone().index(var.index.unwrap_or(0)),
             },
             Op::Append {
                 path: env,
-                items: vec![Value::str(format!("{file_var}={}", target(name)))],
+                items: file_vars
+                    .iter()
+                    .map(|f| Value::str(format!("{f}={}", target(name))))
+                    .collect(),
             },
         ],
         EnvForm::Absent => Vec::new(),
     }
 }
 
-/// Says what the application has to do, unless its image reads `<VAR>_FILE` itself.
-pub fn follow_up_for_app(cx: &Context, out: &mut Outcome, rule: RuleId, svc: &Service, var: &str) {
-    let known = svc.image().and_then(|i| cx.knowledge.lookup(i));
-    if known.as_ref().is_some_and(|k| k.reads_file_env(var)) {
+/// Says what the application has to do, unless its image reads the file variable itself.
+pub fn follow_up_for_app(out: &mut Outcome, rule: RuleId, svc: &Service, var: &str, native: bool) {
+    if native {
         return;
     }
     out.follow_up(

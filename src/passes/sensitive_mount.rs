@@ -42,7 +42,7 @@ impl Pass for SensitiveMount {
                 let Some(source) = m.source.as_deref() else {
                     continue;
                 };
-                if !m.bind || crate::passes::docker_socket::is_engine_socket(source) {
+                if !m.bind || crate::model::is_engine_socket(source) {
                     continue;
                 }
                 let Some(why) = sensitivity(source) else {

@@ -1,7 +1,7 @@
 //! `writable-rootfs`: a writable root filesystem lets an intruder drop tools and persist.
 //! `read_only: true` plus `tmpfs` for the paths the image writes keeps it running.
 
-use super::{Context, Outcome, Pass, add_to_list, exception_edit, finding, knowledge_exceptions};
+use super::{Context, Outcome, Pass, add_to_list, excepted_finding, finding};
 use crate::edit::{Op, Value};
 use crate::model::{ComposeBool, mounts};
 use crate::rules::RuleId;
@@ -34,19 +34,7 @@ impl Pass for WritableRootfs {
                     .push(finding(rule, svc, None, "the root filesystem is writable"));
                 continue;
             }
-            if let Some((_, why)) = knowledge_exceptions(cx, svc)
-                .into_iter()
-                .find(|(r, _)| *r == rule)
-            {
-                let mut f = finding(
-                    rule,
-                    svc,
-                    None,
-                    format!("root filesystem left writable because {why}; recorded in x-harden"),
-                );
-                if let Some(op) = exception_edit(cx, svc) {
-                    f = f.fix("excepted", vec![op]);
-                }
+            if let Some(f) = excepted_finding(cx, svc, rule, "root filesystem left writable") {
                 out.findings.push(f);
                 continue;
             }

@@ -104,17 +104,29 @@ pub fn secret_values<H: std::borrow::Borrow<Hardened>>(runs: &[H]) -> Vec<String
 }
 
 pub fn mask(text: &str, values: &[String]) -> String {
-    let mut out = text.to_string();
+    // The JSON report escapes quotes and backslashes: mask the escaped spelling too.
+    let mut patterns: Vec<String> = Vec::new();
     for v in values {
-        out = out.replace(v.as_str(), "********");
-        // The JSON report escapes quotes and backslashes: mask the escaped spelling too.
+        patterns.push(v.clone());
         let escaped = serde_json::to_string(v).unwrap_or_default();
         let escaped = escaped.trim_matches('"');
         if escaped != v {
-            out = out.replace(escaped, "********");
+            patterns.push(escaped.to_string());
         }
     }
-    out
+    if patterns.is_empty() {
+        return text.to_string();
+    }
+    match aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(&patterns)
+    {
+        Ok(ac) => ac.replace_all(text, &vec!["********"; patterns.len()]),
+        // Building only fails past internal size limits; mask one value at a time then.
+        Err(_) => patterns
+            .iter()
+            .fold(text.to_string(), |t, p| t.replace(p.as_str(), "********")),
+    }
 }
 
 /// The danger cards of the course, each with the rules that cover it.
@@ -158,16 +170,26 @@ impl CardState {
 /// Per service, the state of every card.
 pub fn checklist(file: &FileReport) -> Vec<(String, Vec<CardState>)> {
     let h = file.hardened;
+    let mut by_service: std::collections::HashMap<&str, Vec<&Finding>> =
+        std::collections::HashMap::new();
+    for f in &h.outcome.findings {
+        if let Some(s) = f.service.as_deref() {
+            by_service.entry(s).or_default().push(f);
+        }
+    }
     h.services
         .iter()
         .map(|svc| {
+            let findings = by_service
+                .get(svc.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             let states = CARDS
                 .iter()
                 .map(|(_, rules)| {
-                    h.outcome
-                        .findings
+                    findings
                         .iter()
-                        .filter(|f| f.service.as_deref() == Some(svc) && rules.contains(&f.rule))
+                        .filter(|f| rules.contains(&f.rule))
                         .map(|f| match &f.status {
                             Status::Fixed if file.applied && f.action == Some("excepted") => {
                                 CardState::Kept
