@@ -177,13 +177,15 @@ impl Pass for DockerSocket {
         let network = unique_network_name(cx);
         let shared = proxy_ops(cx, &clients, &proxy, &network);
         let url = format!("tcp://{proxy}:{}", PROXY.port);
+        // The proxy and its network are made once, with the first consumer's fix.
+        let mut shared = Some(shared);
         for (client, mut f) in clients.iter().zip(pending) {
             let svc = client.svc;
             let mut ops = cut_access(svc, &client.access, Some(&url));
             ops.extend(join_network(svc, &network));
             ops.extend(depend_on(svc, &proxy));
             ops.extend(endpoint_ops(cx, out, client, &url));
-            ops.extend(shared.iter().cloned());
+            ops.extend(shared.take().into_iter().flatten());
             let granted: Vec<&str> = client
                 .sections
                 .iter()
