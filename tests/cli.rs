@@ -455,3 +455,62 @@ fn output_into_another_folder_rebases_relative_paths() {
         "{stderr}"
     );
 }
+
+#[test]
+fn docker_socket_strategies_from_the_flag_and_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = "services:\n  watch:\n    image: containrrr/watchtower\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n";
+    fs::write(tmp.path().join("compose.yaml"), file).unwrap();
+    // proxy (default): the mount moves to the sidecar.
+    let (code, out, _) = run(tmp.path(), &["harden", "compose.yaml"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("  docker-socket-proxy:\n")
+            && out.contains("DOCKER_HOST: tcp://docker-socket-proxy:2375"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.contains("docker.sock")).count(),
+        1,
+        "only the proxy mounts the socket: {out}"
+    );
+    // remove: the mount is gone, no sidecar, and the report says what stops working.
+    let (code, out, err) = run(
+        tmp.path(),
+        &["harden", "compose.yaml", "--docker-socket", "remove"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        !out.contains("docker.sock") && !out.contains("docker-socket-proxy"),
+        "{out}"
+    );
+    assert!(err.contains("no longer reaches the engine"), "{err}");
+    // keep: reported, left, and the service keeps root to open the socket.
+    let (code, out, err) = run(
+        tmp.path(),
+        &["harden", "compose.yaml", "--docker-socket", "keep"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("- /var/run/docker.sock:/var/run/docker.sock\n")
+            && !out.contains("docker-socket-proxy"),
+        "{out}"
+    );
+    assert!(
+        err.contains("found and left") && err.contains("[docker-socket]"),
+        "{err}"
+    );
+    // The file's own default, and the flag over it.
+    fs::write(
+        tmp.path().join("compose.yaml"),
+        format!("x-harden:\n  docker_socket: remove\n{file}"),
+    )
+    .unwrap();
+    let (_, out, _) = run(tmp.path(), &["harden", "compose.yaml"]);
+    assert!(!out.contains("docker.sock"), "{out}");
+    let (_, out, _) = run(
+        tmp.path(),
+        &["harden", "compose.yaml", "--docker-socket", "keep"],
+    );
+    assert!(out.contains("docker.sock"), "{out}");
+}

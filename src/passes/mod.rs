@@ -324,11 +324,15 @@ pub fn automatic_exceptions(cx: &Context, svc: &Service) -> Vec<(RuleId, String)
         ));
     }
     // A service that keeps the engine socket must be able to open it (root:docker 0660).
+    let unreachable = svc
+        .str("network_mode")
+        .is_some_and(|m| m == "host" || m.starts_with("service:") || m.starts_with("container:"));
     let keeps_socket = engine
         && !proxy
         && (svc.is_skipped(RuleId::DockerSocket)
             || out.iter().any(|(r, _)| *r == RuleId::DockerSocket)
-            || cx.options.socket == crate::options::SocketStrategy::Keep);
+            || cx.options.socket == crate::options::SocketStrategy::Keep
+            || cx.options.socket == crate::options::SocketStrategy::Proxy && unreachable);
     if keeps_socket && !svc.has("user") && !svc.is_skipped(RuleId::RootUser) {
         out.push((
             RuleId::RootUser,
