@@ -55,6 +55,12 @@ fn to_error(name: &str, err: &serde_saphyr::Error) -> Error {
             format!("duplicate key `{key}`: Compose refuses it"),
         );
     }
+    if message.contains("Depth {") || message.contains("recursion limit") {
+        return Error::invalid(
+            location,
+            "refused: nested more than 64 levels deep (no compose file needs that)",
+        );
+    }
     if message.contains("budget") || message.contains("alias") && message.contains("limit") {
         return Error::invalid(
             location,
