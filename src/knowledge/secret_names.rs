@@ -22,8 +22,9 @@
 //!   not a URL without credentials, not a reference to a secret manager (`arn:aws:...`).
 //! * Placeholders (`changeme`, `<YOUR-TOKEN>`, `example`) *are* secrets: a placeholder password is
 //!   still the password the stack runs with, and moving it costs nothing.
-//! * Password hashes (`PASSWORD_HASH`, `HASHED_PASSWORD`) count, with medium confidence: a hash is
-//!   guessable offline and belongs with the secrets (like `/etc/shadow`).
+//! * Password hashes (`PASSWORD_HASH`, `HASHED_PASSWORD`) do not move: a hash is made to be
+//!   stored where others can read it, the applications that take one (wg-easy, ...) read it
+//!   from the variable only, and moving it would stop them from starting.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -602,7 +603,7 @@ fn name_hit(name: &str) -> Option<NameHit> {
         }
     }
     if hash {
-        confidence = confidence.min(Confidence::Medium);
+        return None;
     }
     Some(NameHit {
         kind,
@@ -1510,12 +1511,12 @@ mod tests {
         (
             "PASSWORD_HASH",
             "$2a$12$FGHsQAGm9N9sxJ54RiWiMumk2QkRVjyueCv9mRbrdc1f8y6pN36m",
-            Some(Medium),
+            None,
         ),
         (
             "HASHED_PASSWORD",
             "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g",
-            Some(Medium),
+            None,
         ),
         ("MAILCOW_PASS_SCHEME", "BLF-CRYPT", None),
         ("BCRYPT_SALT_ROUNDS", "10", None),
@@ -1817,7 +1818,7 @@ mod tests {
         assert_eq!(secret_name("REDIS_AUTH"), Some(Low));
         assert_eq!(secret_name("SERVER_SSL_KEY"), Some(Low));
         assert_eq!(secret_name("MEILI_MASTER_KEY"), Some(High));
-        assert_eq!(secret_name("PASSWORD_HASH"), Some(Medium));
+        assert_eq!(secret_name("PASSWORD_HASH"), None);
         assert_eq!(secret_name("DB_PASSWORD_PROD"), Some(High));
         assert_eq!(secret_name("PASSWORD_DB"), Some(Medium));
     }
