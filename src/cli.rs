@@ -259,6 +259,9 @@ fn cmd_harden(a: HardenArgs) -> Result<i32, Error> {
         if side.backup {
             backup(&side.path)?;
         }
+        if let Some(dir) = side.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+        }
         secrets::write_atomic(&side.path, side.contents.as_bytes(), 0o644)?;
     }
     match &out_path {

@@ -184,7 +184,11 @@ fn unrelated_changes(r: &Run) -> Vec<String> {
         if key == "services" || key == "secrets" || key == "networks" {
             continue;
         }
-        if o.get(key) != Some(value) {
+        // An anchor block may lose a secret the services reach through it, nothing else.
+        let scrubbed = key.starts_with("x-")
+            && o.get(key)
+                .is_some_and(|after| only_secrets_moved(value, after));
+        if o.get(key) != Some(value) && !scrubbed {
             out.push(format!("{}: top-level `{key}` changed", r.name));
         }
     }
@@ -220,6 +224,39 @@ fn unrelated_changes(r: &Run) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether `after` is `before` with secret variables replaced by `_FILE` pointers (anywhere
+/// inside: environment maps and `KEY=VALUE` lists).
+fn only_secrets_moved(before: &Value, after: &Value) -> bool {
+    use compose_harden::knowledge::secret_names::classify;
+    let pointer = |k: &str| k.ends_with("_FILE") || k.starts_with("FILE__");
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            b.iter().all(|(k, v)| match a.get(k) {
+                Some(av) => only_secrets_moved(v, av),
+                None => v.as_str().is_some_and(|s| classify(k, s).is_some()),
+            }) && a.keys().all(|k| b.contains_key(k) || pointer(k))
+        }
+        (Value::Array(b), Value::Array(a)) => {
+            let kept = |x: &&Value| {
+                x.as_str()
+                    .and_then(|s| s.split_once('='))
+                    .is_none_or(|(k, v)| classify(k, v).is_none())
+            };
+            let b_kept: Vec<&Value> = b.iter().filter(kept).collect();
+            let a_rest: Vec<&Value> = a
+                .iter()
+                .filter(|x| {
+                    !x.as_str()
+                        .and_then(|s| s.split_once('='))
+                        .is_some_and(|(k, _)| pointer(k))
+                })
+                .collect();
+            b_kept == a_rest
+        }
+        _ => before == after,
+    }
 }
 
 fn only_endpoint_flags_changed(before: &Value, after: Option<&Value>) -> bool {

@@ -30,6 +30,20 @@ impl Path {
         Path(vec![Seg::Key("services".into()), Seg::Key(name.into())])
     }
 
+    /// Where a node is written in the document (not where it is used through an alias).
+    pub fn written(doc: &crate::load::Document, node: NodeId) -> Option<Path> {
+        let steps = doc.tree.written_at(node)?;
+        Some(Path(
+            steps
+                .into_iter()
+                .map(|(k, i)| match i {
+                    Some(i) => Seg::Index(i),
+                    None => Seg::Key(k),
+                })
+                .collect(),
+        ))
+    }
+
     pub fn key(mut self, key: &str) -> Self {
         self.0.push(Seg::Key(key.into()));
         self

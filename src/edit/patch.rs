@@ -33,11 +33,12 @@ struct Splice {
 pub fn apply(doc: &Document, edits: &[Edit]) -> Result<String, Error> {
     let layout = detect_layout(doc);
     let mut forced: BTreeSet<Vec<Seg>> = BTreeSet::new();
-    // Each round either succeeds or rewrites one more key whole; bounded by the edits.
+    // Each round either succeeds or rewrites more keys whole (every failing one at once, then
+    // their parents), so the rounds are bounded by the depth of the document.
     for _ in 0..=edits.len() + 1 {
         let groups = group(doc, edits, &forced);
         let mut splices: Vec<Splice> = Vec::new();
-        let mut failed: Option<usize> = None;
+        let mut failed: Vec<usize> = Vec::new();
         for (gi, g) in groups.iter().enumerate() {
             let depth = match &g.target {
                 Target::InPlace(op) => op.path().len(),
@@ -54,30 +55,32 @@ pub fn apply(doc: &Document, edits: &[Edit]) -> Result<String, Error> {
                 Target::InPlace(op) => p.in_place(op),
                 Target::Rewrite { at, ops } => p.rewrite(at, ops),
             };
-            if result.is_err() {
-                if std::env::var_os("COMPOSE_HARDEN_DEBUG").is_some() {
-                    eprintln!("patch: group failed: {g:?}");
-                }
-                failed = Some(gi);
-                break;
+            match result {
+                Ok(()) => splices.extend(p.out),
+                Err(()) => failed.push(gi),
             }
-            splices.extend(p.out);
         }
-        if failed.is_none() {
+        if failed.is_empty() {
             failed = overlapping(&mut splices);
-            if failed.is_none() {
+            if failed.is_empty() {
                 return Ok(render(doc, &splices));
             }
         }
-        let unit = failed.map(|gi| groups[gi].unit.clone()).unwrap_or_default();
-        if unit.is_empty() || !forced.insert(unit.0.clone()) {
-            return Err(Error::Verify {
-                pass: edits
-                    .iter()
-                    .find(|e| e.op.path().starts_with(&unit))
-                    .map_or_else(|| "patcher".to_string(), |e| e.by.to_string()),
-                message: format!("cannot rewrite `{unit}` in this file's layout"),
-            });
+        for gi in failed {
+            // A unit that failed as a whole widens to its parent.
+            let mut unit = groups[gi].unit.clone();
+            while forced.contains(&unit.0) && unit.len() > 1 {
+                unit = unit.parent();
+            }
+            if unit.is_empty() || !forced.insert(unit.0.clone()) {
+                return Err(Error::Verify {
+                    pass: edits
+                        .iter()
+                        .find(|e| e.op.path().starts_with(&unit))
+                        .map_or_else(|| "patcher".to_string(), |e| e.by.to_string()),
+                    message: format!("cannot rewrite `{unit}` in this file's layout"),
+                });
+            }
         }
     }
     Err(Error::Verify {
@@ -103,6 +106,44 @@ struct Group {
     target: Target,
 }
 
+/// Local block collections whose every member the edits remove, with nothing added back: they
+/// are rewritten whole (as `[]` or `{}`), since removing their last line would leave a null.
+fn emptied(doc: &Document, edits: &[Edit]) -> Vec<Path> {
+    let mut removed: std::collections::HashMap<Path, usize> = std::collections::HashMap::new();
+    let mut refilled: std::collections::HashSet<Path> = std::collections::HashSet::new();
+    for e in edits {
+        match &e.op {
+            Op::Remove { path } => *removed.entry(path.parent()).or_default() += 1,
+            Op::Append { path, .. } => {
+                refilled.insert(path.clone());
+            }
+            Op::Set { path, .. } => {
+                refilled.insert(path.parent());
+            }
+        }
+    }
+    removed
+        .into_iter()
+        .filter(|(parent, n)| {
+            if refilled.contains(parent) || parent.is_empty() {
+                return false;
+            }
+            let chain = local_chain(doc, parent);
+            let Some(&node) = chain.last().filter(|_| chain.len() == parent.len()) else {
+                return false;
+            };
+            let tree = &doc.tree;
+            let members = if tree.is_seq(node) {
+                tree.items(node).len()
+            } else {
+                tree.raw_entries(node).len()
+            };
+            *n >= members
+        })
+        .map(|(p, _)| p)
+        .collect()
+}
+
 /// How deep a path's unit is: a service's key (`services.web.environment`) or a top-level
 /// entry (`secrets.db_password`).
 fn unit_of(path: &Path) -> Path {
@@ -121,6 +162,7 @@ fn group(doc: &Document, edits: &[Edit], forced: &BTreeSet<Vec<Seg>>) -> Vec<Gro
             points.push(p);
         }
     }
+    points.extend(emptied(doc, edits));
     // Keep only the outermost points: a point inside another is part of its rewrite.
     let all: std::collections::HashSet<Path> = points.iter().cloned().collect();
     let covered = |p: &Path| (1..p.len()).any(|n| all.contains(&p.prefix(n)));
@@ -674,17 +716,33 @@ impl Patcher<'_> {
         Ok(())
     }
 
+    /// Removes one member of a flow collection with one of the commas around it. Comments
+    /// between members stay; emptying the collection is left to a rewrite (which also writes
+    /// whatever refills it).
     fn remove_flow_member(&mut self, bounds: &[(usize, usize)], pos: usize) -> Step {
         let (start, end) = bounds[pos];
-        if pos + 1 < bounds.len() {
-            self.push(start, bounds[pos + 1].0, String::new());
-        } else if pos > 0 {
-            self.push(bounds[pos - 1].1, end, String::new());
-        } else {
-            self.push(start, end, String::new());
-        }
-        if !self.comments_in(start, end).is_empty() {
+        if bounds.len() == 1 || !self.comments_in(start, end).is_empty() {
             return Err(());
+        }
+        let text = self.text();
+        if pos + 1 < bounds.len() {
+            let next = bounds[pos + 1].0;
+            if self.comments_in(end, next).is_empty() {
+                self.push(start, next, String::new());
+            } else {
+                let comma = end + text[end..next].find(',').ok_or(())?;
+                self.push(start, end, String::new());
+                self.push(comma, comma + 1, String::new());
+            }
+        } else {
+            let prev = bounds[pos - 1].1;
+            if self.comments_in(prev, start).is_empty() {
+                self.push(prev, end, String::new());
+            } else {
+                let comma = prev + text[prev..start].rfind(',').ok_or(())?;
+                self.push(comma, comma + 1, String::new());
+                self.push(start, end, String::new());
+            }
         }
         Ok(())
     }
@@ -724,17 +782,18 @@ fn line_start(text: &str, offset: usize) -> usize {
     text[..offset].rfind('\n').map_or(0, |i| i + 1)
 }
 
-/// Sorts the splices; returns the group of a splice that overlaps an earlier one.
-fn overlapping(splices: &mut [Splice]) -> Option<usize> {
+/// Sorts the splices; returns the groups of the splices that overlap earlier ones.
+fn overlapping(splices: &mut [Splice]) -> Vec<usize> {
     splices.sort_by_key(|s| (s.start, s.end, std::cmp::Reverse(s.depth), s.group, s.seq));
     let mut cursor = 0usize;
+    let mut out = Vec::new();
     for s in splices.iter() {
-        if s.start < cursor {
-            return Some(s.group);
+        if s.start < cursor && !out.contains(&s.group) {
+            out.push(s.group);
         }
         cursor = cursor.max(s.end);
     }
-    None
+    out
 }
 
 fn render(doc: &Document, splices: &[Splice]) -> String {

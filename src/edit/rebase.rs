@@ -24,7 +24,7 @@ pub fn edits(doc: &Document, input_dir: &Path, output_dir: &Path) -> Vec<Edit> {
                 by: "rebase",
                 op: Op::Set {
                     path: r.path,
-                    value: Value::Str(format!("{rebased}{}", r.suffix)),
+                    value: Value::Str(format!("{}{rebased}{}", r.prefix, r.suffix)),
                 },
             })
         })

@@ -98,7 +98,7 @@ pub fn check(input: &Document, edits: &[Edit], output: &str) -> Result<(), Error
     Ok(())
 }
 
-/// The rule whose edit touches `path`, or the last rule that edited anything.
+/// The rule whose edit touches `path`; when that is not known, every rule that edited.
 fn blame(edits: &[Edit], path: Option<&str>) -> String {
     if let Some(path) = path
         && let Some(e) = edits.iter().find(|e| {
@@ -108,9 +108,18 @@ fn blame(edits: &[Edit], path: Option<&str>) -> String {
     {
         return e.by.to_string();
     }
-    edits
-        .last()
-        .map_or_else(|| "load".to_string(), |e| e.by.to_string())
+    // Not known: every rule that edited.
+    let mut by: Vec<&str> = Vec::new();
+    for e in edits {
+        if !by.contains(&e.by) {
+            by.push(e.by);
+        }
+    }
+    if by.is_empty() {
+        "load".into()
+    } else {
+        by.join(", ")
+    }
 }
 
 fn first_difference(a: &Json, b: &Json, at: String) -> Option<String> {

@@ -34,10 +34,6 @@ pub struct Document {
 }
 
 impl Document {
-    pub fn newline(&self) -> &'static str {
-        if self.crlf { "\r\n" } else { "\n" }
-    }
-
     /// The folder relative paths in the file resolve against.
     pub fn base_dir(&self) -> PathBuf {
         match &self.path {

@@ -74,6 +74,16 @@ pub struct Tree {
     pub comments: Vec<CommentSpan>,
     /// Key -> entry position, for mappings large enough that scanning them would add up.
     index: std::collections::HashMap<NodeId, std::collections::HashMap<String, usize>>,
+    /// Each value's collection and where in it the value sits.
+    parents: Vec<Option<(NodeId, Step)>>,
+}
+
+/// One step from a collection to a value in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The value of the entry whose key is this node.
+    Key(NodeId),
+    Index(usize),
 }
 
 /// Mappings with more entries than this get a key index.
@@ -100,6 +110,7 @@ pub fn parse(text: &str, file: &str) -> Result<Tree, Error> {
             root: None,
             comments: Vec::new(),
             index: std::collections::HashMap::new(),
+            parents: Vec::new(),
         },
         stack: Vec::new(),
         anchors: Vec::new(),
@@ -148,17 +159,36 @@ pub fn parse(text: &str, file: &str) -> Result<Tree, Error> {
                     ScalarStyle::Literal => QuoteStyle::Literal,
                     ScalarStyle::Folded => QuoteStyle::Folded,
                 };
-                // Block scalars' spans run over trailing blank lines and the next indentation.
-                let end = if matches!(quote, QuoteStyle::Literal | QuoteStyle::Folded) {
-                    trim_end(text, start, end)
+                // Block scalars' spans run over trailing blank lines and the next indentation;
+                // with keep chomping (`|+`) those blank lines are content.
+                let block = matches!(quote, QuoteStyle::Literal | QuoteStyle::Folded);
+                let header = if block {
+                    block_header(text, start)
                 } else {
-                    end
+                    None
+                };
+                let end = match header {
+                    Some(h)
+                        if text[h..start]
+                            .lines()
+                            .next()
+                            .is_some_and(|l| l.contains('+')) =>
+                    {
+                        keep_end(text, start, end)
+                    }
+                    _ if block => trim_end(text, start, end),
+                    _ => end,
                 };
                 let kind = Kind::Scalar {
                     value: value.into_owned(),
                     quote,
                 };
                 builder.leaf(kind, &span, start, end, tag.map(|t| tag_text(&t)));
+                // A block scalar starts at its `|`/`>` header, which is part of the node.
+                if let (Some(h), Some(id)) = (header, builder.last_node) {
+                    let n = &mut builder.tree.nodes[id];
+                    n.outer_start = n.outer_start.min(h);
+                }
             }
             Event::SequenceStart(style, _, tag) => {
                 let kind = Kind::Seq {
@@ -298,13 +328,48 @@ fn style_of(style: StructureStyle) -> Style {
     }
 }
 
+/// The tag as written (`!!str`, `!reset`), not its resolved URI.
 fn tag_text(tag: &granit_parser::Tag) -> String {
-    tag.to_string()
+    format!("{}{}", tag.original_handle(), tag.suffix())
 }
 
 fn byte_range(span: &Span) -> (usize, usize) {
     span.byte_range()
         .map_or((span.start.index(), span.end.index()), |r| (r.start, r.end))
+}
+
+/// The `|` or `>` that opens the block scalar whose content starts at `start`: on the last
+/// non-blank line before the content.
+fn block_header(text: &str, start: usize) -> Option<usize> {
+    let before = &text[..start];
+    let mut line_end = before.rfind('\n')?;
+    loop {
+        let line_start = before[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &before[line_start..line_end];
+        let code = line.split(" #").next().unwrap_or(line).trim_end();
+        if !code.trim().is_empty() {
+            let i = code.rfind(['|', '>'])?;
+            let indicators = &code[i + 1..];
+            return indicators
+                .chars()
+                .all(|c| c == '+' || c == '-' || c.is_ascii_digit())
+                .then_some(line_start + i);
+        }
+        if line_start == 0 {
+            return None;
+        }
+        line_end = line_start - 1;
+    }
+}
+
+/// With keep chomping the trailing blank lines are content: the node ends at the end of its last
+/// line (before that line's newline).
+fn keep_end(text: &str, start: usize, end: usize) -> usize {
+    let slice = &text[start..end.min(text.len())];
+    match slice.trim_end_matches([' ', '\t']).strip_suffix('\n') {
+        Some(body) => start + body.trim_end_matches('\r').len(),
+        None => start + slice.trim_end().len(),
+    }
 }
 
 fn trim_end(text: &str, start: usize, end: usize) -> usize {
@@ -378,6 +443,22 @@ impl Tree {
     }
 
     fn build_index(&mut self) {
+        self.parents = vec![None; self.nodes.len()];
+        for (id, node) in self.nodes.iter().enumerate() {
+            match &node.kind {
+                Kind::Map { entries, .. } => {
+                    for &(k, v) in entries {
+                        self.parents[v] = Some((id, Step::Key(k)));
+                    }
+                }
+                Kind::Seq { items, .. } => {
+                    for (i, &item) in items.iter().enumerate() {
+                        self.parents[item] = Some((id, Step::Index(i)));
+                    }
+                }
+                _ => {}
+            }
+        }
         for (id, node) in self.nodes.iter().enumerate() {
             if let Kind::Map { entries, .. } = &node.kind
                 && entries.len() > INDEXED
@@ -391,6 +472,22 @@ impl Tree {
                 self.index.insert(id, keys);
             }
         }
+    }
+
+    /// Where a node is written: the steps from the root to it (keys as their scalar text).
+    /// `None` for a node under a non-scalar key.
+    pub fn written_at(&self, node: NodeId) -> Option<Vec<(String, Option<usize>)>> {
+        let mut steps = Vec::new();
+        let mut cur = node;
+        while let Some(Some((parent, step))) = self.parents.get(cur) {
+            steps.push(match step {
+                Step::Key(k) => (self.scalar(*k)?.to_string(), None),
+                Step::Index(i) => (String::new(), Some(*i)),
+            });
+            cur = *parent;
+        }
+        steps.reverse();
+        Some(steps)
     }
 
     /// The mapping's own entry for `key`, as written (merge keys not followed).
@@ -500,13 +597,6 @@ impl Tree {
             Kind::Seq { style, .. } | Kind::Map { style, .. } => Some(*style),
             _ => None,
         }
-    }
-
-    /// Whether the mapping uses `<<` merge keys itself.
-    pub fn has_merge(&self, id: NodeId) -> bool {
-        self.raw_entries(id)
-            .iter()
-            .any(|&(k, _)| self.scalar(k) == Some("<<"))
     }
 }
 

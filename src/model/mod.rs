@@ -477,31 +477,45 @@ pub struct RelativePath {
     pub node: NodeId,
     /// The relative path itself.
     pub source: String,
+    /// What comes before it in the same scalar (`name=` of a build context), kept as is.
+    pub prefix: String,
     /// What follows it in the same scalar (`:/data:ro` of a short volume), kept as is.
     pub suffix: String,
+}
+
+fn is_relative(s: &str) -> bool {
+    let absolute = s.starts_with(['/', '~', '$'])
+        || s.contains("://")
+        || (s.len() > 1 && s.as_bytes()[1] == b':');
+    !s.is_empty() && !absolute
+}
+
+#[derive(Default)]
+struct Found(Vec<RelativePath>);
+
+impl Found {
+    fn push(&mut self, path: Path, node: NodeId, source: &str, suffix: &str) {
+        self.push_with(path, node, "", source, suffix);
+    }
+
+    fn push_with(&mut self, path: Path, node: NodeId, prefix: &str, source: &str, suffix: &str) {
+        if is_relative(source) {
+            self.0.push(RelativePath {
+                path,
+                node,
+                prefix: prefix.to_string(),
+                source: source.to_string(),
+                suffix: suffix.to_string(),
+            });
+        }
+    }
 }
 
 /// Relative host paths the file names (build contexts, bind mounts, env files, secret and config
 /// files, `extends` and `include` files): they resolve against the compose file's folder.
 pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
     let tree = &doc.tree;
-    let mut out = Vec::new();
-    let is_rel = |s: &str| {
-        let absolute = s.starts_with(['/', '~', '$'])
-            || s.contains("://")
-            || (s.len() > 1 && s.as_bytes()[1] == b':');
-        !s.is_empty() && !absolute
-    };
-    let mut push = |path: Path, node: NodeId, source: &str, suffix: &str| {
-        if is_rel(source) {
-            out.push(RelativePath {
-                path,
-                node,
-                source: source.to_string(),
-                suffix: suffix.to_string(),
-            });
-        }
-    };
+    let mut out = Found::default();
     let Ok(services) = Service::all(doc) else {
         return Vec::new();
     };
@@ -509,12 +523,12 @@ pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
         let base = svc.path();
         if let Some(b) = svc.get("build") {
             match tree.non_null_scalar(b.value) {
-                Some(s) => push(base.clone().key("build"), b.value, s, ""),
+                Some(s) => out.push(base.clone().key("build"), b.value, s, ""),
                 None => {
                     if let Some(c) = tree.get(b.value, "context")
                         && let Some(s) = tree.non_null_scalar(c.value)
                     {
-                        push(base.clone().key("build").key("context"), c.value, s, "");
+                        out.push(base.clone().key("build").key("context"), c.value, s, "");
                     }
                 }
             }
@@ -529,11 +543,11 @@ pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
             match tree.non_null_scalar(id) {
                 Some(whole) => {
                     let suffix = whole.strip_prefix(src.as_str()).unwrap_or("");
-                    push(at, m.node, src, suffix);
+                    out.push(at, m.node, src, suffix);
                 }
                 None => {
                     if let Some(e) = tree.get(id, "source") {
-                        push(at.key("source"), e.value, src, "");
+                        out.push(at.key("source"), e.value, src, "");
                     }
                 }
             }
@@ -541,15 +555,15 @@ pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
         if let Some(e) = svc.get("env_file") {
             let at = base.clone().key("env_file");
             if let Some(s) = tree.non_null_scalar(e.value) {
-                push(at, e.value, s, "");
+                out.push(at, e.value, s, "");
             } else {
                 for (i, &item) in tree.items(e.value).iter().enumerate() {
                     if let Some(s) = tree.non_null_scalar(item) {
-                        push(at.clone().index(i), item, s, "");
+                        out.push(at.clone().index(i), item, s, "");
                     } else if let Some(p) = tree.get(item, "path")
                         && let Some(s) = tree.non_null_scalar(p.value)
                     {
-                        push(at.clone().index(i).key("path"), p.value, s, "");
+                        out.push(at.clone().index(i).key("path"), p.value, s, "");
                     }
                 }
             }
@@ -558,7 +572,42 @@ pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
             && let Some(f) = tree.get(e.value, "file")
             && let Some(s) = tree.non_null_scalar(f.value)
         {
-            push(base.clone().key("extends").key("file"), f.value, s, "");
+            out.push(base.clone().key("extends").key("file"), f.value, s, "");
+        }
+        if let Some(e) = svc.get("label_file") {
+            let at = base.clone().key("label_file");
+            match tree.non_null_scalar(e.value) {
+                Some(s) => out.push(at, e.value, s, ""),
+                None => {
+                    for (i, &item) in tree.items(e.value).iter().enumerate() {
+                        if let Some(s) = tree.non_null_scalar(item) {
+                            out.push(at.clone().index(i), item, s, "");
+                        }
+                    }
+                }
+            }
+        }
+        // Named build contexts: local folders only (not `docker-image://`, `service:`, URLs).
+        if let Some(b) = svc.get("build")
+            && let Some(c) = tree.get(b.value, "additional_contexts")
+        {
+            let at = base.clone().key("build").key("additional_contexts");
+            if tree.is_map(c.value) {
+                for e in tree.entries(c.value) {
+                    if let Some(s) = tree.non_null_scalar(e.value).filter(|s| !s.contains(':')) {
+                        out.push(at.clone().key(&e.key), e.value, s, "");
+                    }
+                }
+            } else {
+                for (i, &item) in tree.items(c.value).iter().enumerate() {
+                    if let Some((name, s)) =
+                        tree.non_null_scalar(item).and_then(|s| s.split_once('='))
+                        && !s.contains(':')
+                    {
+                        out.push_with(at.clone().index(i), item, &format!("{name}="), s, "");
+                    }
+                }
+            }
         }
     }
     for top in ["secrets", "configs"] {
@@ -567,7 +616,7 @@ pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
                 if let Some(f) = tree.get(e.value, "file")
                     && let Some(s) = tree.non_null_scalar(f.value)
                 {
-                    push(
+                    out.push(
                         Path::root().key(top).key(&e.key).key("file"),
                         f.value,
                         s,
@@ -581,15 +630,15 @@ pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
         for (i, &item) in tree.items(inc.value).iter().enumerate() {
             let at = Path::root().key("include").index(i);
             match tree.non_null_scalar(item) {
-                Some(s) => push(at, item, s, ""),
+                Some(s) => out.push(at, item, s, ""),
                 None => {
                     if let Some(p) = tree.get(item, "path") {
                         if let Some(s) = tree.non_null_scalar(p.value) {
-                            push(at.key("path"), p.value, s, "");
+                            out.push(at.key("path"), p.value, s, "");
                         } else {
                             for (j, &n) in tree.items(p.value).iter().enumerate() {
                                 if let Some(s) = tree.non_null_scalar(n) {
-                                    push(at.clone().key("path").index(j), n, s, "");
+                                    out.push(at.clone().key("path").index(j), n, s, "");
                                 }
                             }
                         }
@@ -598,7 +647,7 @@ pub fn relative_paths(doc: &Document) -> Vec<RelativePath> {
             }
         }
     }
-    out
+    out.0
 }
 
 #[cfg(test)]

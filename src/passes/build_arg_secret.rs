@@ -13,8 +13,8 @@ use crate::rules::RuleId;
 
 pub struct BuildArgSecret;
 
-/// A build argument: position (in a list form), name, value as written.
-type BuildArg = (usize, String, Option<String>);
+/// A build argument: position (in a list form), name, value, and the node holding the value.
+type BuildArg = (usize, String, Option<String>, crate::load::NodeId);
 
 /// The service's build arguments, and whether they are written as a list.
 fn build_args(svc: &Service) -> Option<(bool, Vec<BuildArg>)> {
@@ -26,7 +26,10 @@ fn build_args(svc: &Service) -> Option<(bool, Vec<BuildArg>)> {
             .entries(args.value)
             .into_iter()
             .enumerate()
-            .map(|(i, e)| (i, e.key, tree.non_null_scalar(e.value).map(str::to_string)))
+            .map(|(i, e)| {
+                let v = tree.non_null_scalar(e.value).map(str::to_string);
+                (i, e.key, v, e.value)
+            })
             .collect();
         return Some((false, v));
     }
@@ -37,8 +40,8 @@ fn build_args(svc: &Service) -> Option<(bool, Vec<BuildArg>)> {
         .filter_map(|(i, &n)| {
             let s = tree.non_null_scalar(n)?;
             Some(match s.split_once('=') {
-                Some((k, v)) => (i, k.to_string(), Some(v.to_string())),
-                None => (i, s.to_string(), None),
+                Some((k, v)) => (i, k.to_string(), Some(v.to_string()), n),
+                None => (i, s.to_string(), None, n),
             })
         })
         .collect();
@@ -57,13 +60,14 @@ impl Pass for BuildArgSecret {
                 continue;
             };
             let dockerfile = read_dockerfile(&cx.doc.base_dir(), svc);
-            for (index, name, value) in args {
+            for (index, name, value, node) in args {
                 let Some(value) = value else { continue };
                 let (secret, what) = match shape(&value) {
                     Shape::Literal(l) => {
                         let Some(d) = classify(&name, &l) else {
                             continue;
                         };
+                        out.sensitive(svc.doc, Some(node), &l);
                         (
                             Source::File(l),
                             format!(

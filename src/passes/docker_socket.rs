@@ -69,6 +69,13 @@ impl Access {
     }
 }
 
+/// A `network_mode` that keeps the service off Compose networks (`host`, `none`, `bridge`,
+/// `service:x`, `container:x`): it cannot join the proxy's network.
+pub fn fixed_network_mode<'a>(svc: &Service<'a>) -> Option<&'a str> {
+    svc.str("network_mode")
+        .filter(|m| !m.is_empty() && *m != "default")
+}
+
 /// Whether the service reaches the engine through a socket mount or `use_api_socket`.
 pub fn uses_engine(svc: &Service) -> bool {
     Access::of(svc).is_some_and(|a| !a.mounts.is_empty() || a.use_api_socket)
@@ -138,11 +145,7 @@ impl Pass for DockerSocket {
                     out.findings.push(f.fix("removed", ops));
                 }
                 SocketStrategy::Proxy => {
-                    let mode = svc.str("network_mode").unwrap_or("");
-                    if mode == "host"
-                        || mode.starts_with("service:")
-                        || mode.starts_with("container:")
-                    {
+                    if let Some(mode) = fixed_network_mode(svc) {
                         let mut f = base;
                         f.message.push_str(&format!(
                             ": left, because `network_mode: {mode}` cannot join the proxy's network; give the service its own network to put it behind the proxy"
@@ -175,7 +178,7 @@ impl Pass for DockerSocket {
         }
         let proxy = unique_service_name(cx);
         let network = unique_network_name(cx);
-        let shared = proxy_ops(cx, &clients, &proxy, &network);
+        let shared = proxy_ops(&clients, &proxy, &network);
         let url = format!("tcp://{proxy}:{}", PROXY.port);
         // The proxy and its network are made once, with the first consumer's fix.
         let mut shared = Some(shared);
@@ -184,7 +187,7 @@ impl Pass for DockerSocket {
             let mut ops = cut_access(svc, &client.access, Some(&url));
             ops.extend(join_network(svc, &network));
             ops.extend(depend_on(svc, &proxy));
-            ops.extend(endpoint_ops(cx, out, client, &url));
+            ops.extend(endpoint_ops(out, client, &url));
             ops.extend(shared.take().into_iter().flatten());
             let granted: Vec<&str> = client
                 .sections
@@ -293,7 +296,15 @@ fn cut_access(svc: &Service, access: &Access, url: Option<&str>) -> Vec<Op> {
 fn join_network(svc: &Service, network: &str) -> Vec<Op> {
     let tree = &svc.doc.tree;
     let path = svc.path().key("networks");
+    // An empty `networks:` (`{}`, `[]`) means the default network, like none at all.
+    let empty = svc
+        .get("networks")
+        .is_none_or(|e| tree.raw_entries(e.value).is_empty() && tree.items(e.value).is_empty());
     match svc.get("networks") {
+        _ if empty => vec![Op::Set {
+            path,
+            value: Value::strs(["default", network]),
+        }],
         Some(e) if tree.is_map(e.value) => vec![Op::Set {
             path: path.key(network),
             value: Value::Null,
@@ -351,12 +362,11 @@ fn command_args(svc: &Service) -> Option<(bool, Vec<String>)> {
 
 /// Where the consumer takes its endpoint besides DOCKER_HOST: a flag rewritten in `command`,
 /// a variable set, or the exact follow-up for a config file or a web interface.
-fn endpoint_ops(cx: &Context, out: &mut Outcome, client: &Client, url: &str) -> Vec<Op> {
+fn endpoint_ops(out: &mut Outcome, client: &Client, url: &str) -> Vec<Op> {
     let svc = client.svc;
     let Some(c) = client.known else {
         return Vec::new();
     };
-    let _ = cx;
     if let Some((list, args)) = command_args(svc)
         && let Some(new) = consumers::endpoint_flag_rewrite(c, &args, url)
     {
@@ -472,7 +482,7 @@ fn unique_network_name(cx: &Context) -> String {
 
 /// The proxy service and its internal network: one for the whole file, its allowlist the union
 /// of what the consumers need.
-fn proxy_ops(cx: &Context, clients: &[Client], proxy: &str, network: &str) -> Vec<Op> {
+fn proxy_ops(clients: &[Client], proxy: &str, network: &str) -> Vec<Op> {
     let names: Vec<&str> = clients.iter().map(|c| c.svc.name.as_str()).collect();
     let sections: Vec<&str> = clients
         .iter()
@@ -542,7 +552,6 @@ fn proxy_ops(cx: &Context, clients: &[Client], proxy: &str, network: &str) -> Ve
             ),
         ]),
     ));
-    let _ = cx;
     vec![
         Op::Set {
             path: Path::service(proxy),

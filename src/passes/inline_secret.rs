@@ -3,7 +3,7 @@
 
 use super::secret_moves::{
     FileVar, define, ends_read_only, env_secret, file_secret, file_var, follow_up_for_app, mount,
-    point_env_at_file,
+    point_env_at_file, scrub_origin,
 };
 use super::{Context, Finding, Outcome, Pass, finding};
 use crate::edit::Op;
@@ -57,6 +57,7 @@ impl InlineSecret {
         match shape(value) {
             Shape::Literal(literal) => {
                 let detection = classify(name, &literal)?;
+                out.sensitive(svc.doc, Some(var.node), &literal);
                 f.message = format!(
                     "`{name}` holds a secret in plain text ({}, {} confidence)",
                     detection.why,
@@ -88,6 +89,7 @@ impl InlineSecret {
                 if let Some(d) = default
                     && interpolation_default_is_secret(name, &d).is_some()
                 {
+                    out.sensitive(svc.doc, None, &d);
                     f.message = format!(
                         "`{name}` falls back to a literal secret when `{host_var}` is unset (a leaked default): \
                          remove the default (`${{{host_var}:?set it}}`) and set `{host_var}` where the stack starts"
@@ -121,6 +123,9 @@ impl InlineSecret {
             Shape::Mixed => {
                 if !named_secret(name) && url_password(value).is_none() {
                     return None;
+                }
+                if let Some(r) = url_password(value) {
+                    out.sensitive(svc.doc, None, &value[r]);
                 }
                 f.message = format!(
                     "`{name}` mixes literal text with variables, so it cannot become one secret: left"
@@ -174,6 +179,7 @@ impl InlineSecret {
         secret: &str,
     ) -> Vec<Op> {
         let mut ops = point_env_at_file(svc, form, var, targets, secret);
+        ops.extend(scrub_origin(svc, var, targets, secret));
         ops.extend(mount(svc, secret));
         ops.extend(define(out, secret));
         ops

@@ -7,7 +7,7 @@ pub(crate) mod docker_socket;
 mod env_file_secret;
 mod host_namespace;
 mod inline_secret;
-mod no_new_privileges;
+pub(crate) mod no_new_privileges;
 mod privileged;
 pub(crate) mod root_user;
 mod secret_moves;
@@ -67,10 +67,27 @@ pub struct Outcome {
     pub side_files: Vec<crate::secrets::SideFile>,
     /// Things to know that belong to no rule (where the output lives, what it reads).
     pub notes: Vec<String>,
+    /// Every secret value found, moved or not, as decoded and as written: nothing printed may
+    /// contain one.
+    pub sensitive: Vec<String>,
     follow_up_seen: std::collections::HashSet<FollowUp>,
 }
 
 impl Outcome {
+    /// Records a secret value (and, when it is written in the file, its spelling there, line by
+    /// line) so that no report, diff or message prints it.
+    pub fn sensitive(&mut self, doc: &Document, node: Option<crate::load::NodeId>, value: &str) {
+        self.sensitive.push(value.to_string());
+        if let Some(id) = node {
+            let n = doc.tree.node(doc.tree.deref(id));
+            let raw = &doc.text[n.start.min(n.end)..n.end];
+            self.sensitive.push(raw.to_string());
+            for line in raw.lines() {
+                self.sensitive.push(line.trim().to_string());
+            }
+        }
+    }
+
     pub fn follow_up(&mut self, rule: RuleId, service: Option<&str>, message: impl Into<String>) {
         let f = FollowUp {
             rule,
@@ -278,10 +295,6 @@ pub fn remove_items(svc: &Service, key: &str, indices: &[usize], adding: bool) -
         .collect()
 }
 
-pub fn service_path(name: &str) -> Path {
-    Path::service(name)
-}
-
 /// Rules a service cannot run under, with why: from the knowledge base (an image that must
 /// start as root, or write outside its volumes) and from what the service is (a socket proxy,
 /// or a consumer that needs the whole engine API). Rules the service already skips are left out.
@@ -324,9 +337,7 @@ pub fn automatic_exceptions(cx: &Context, svc: &Service) -> Vec<(RuleId, String)
         ));
     }
     // A service that keeps the engine socket must be able to open it (root:docker 0660).
-    let unreachable = svc
-        .str("network_mode")
-        .is_some_and(|m| m == "host" || m.starts_with("service:") || m.starts_with("container:"));
+    let unreachable = docker_socket::fixed_network_mode(svc).is_some();
     let keeps_socket = engine
         && !proxy
         && (svc.is_skipped(RuleId::DockerSocket)

@@ -211,6 +211,40 @@ pub fn point_env_at_file(
     }
 }
 
+/// When the secret is written outside the service (in an anchor the service reaches through an
+/// alias or a merge key), the edits that take it out of that place too: overriding it in the
+/// service alone would leave the value in the file.
+pub fn scrub_origin(svc: &Service, var: &EnvVar, file_vars: &[String], name: &str) -> Vec<Op> {
+    let Some(written) = crate::edit::Path::written(svc.doc, var.node) else {
+        return Vec::new();
+    };
+    if written.starts_with(&svc.path().key("environment")) {
+        return Vec::new();
+    }
+    let parent = written.parent();
+    match written.last() {
+        Some(crate::edit::Seg::Key(_)) => {
+            let mut ops = vec![Op::Remove { path: written }];
+            ops.extend(file_vars.iter().map(|f| Op::Set {
+                path: parent.clone().key(f),
+                value: Value::str(target(name)),
+            }));
+            ops
+        }
+        Some(crate::edit::Seg::Index(_)) => vec![
+            Op::Remove { path: written },
+            Op::Append {
+                path: parent,
+                items: file_vars
+                    .iter()
+                    .map(|f| Value::str(format!("{f}={}", target(name))))
+                    .collect(),
+            },
+        ],
+        None => Vec::new(),
+    }
+}
+
 /// Says what the application has to do, unless its image reads the file variable itself.
 pub fn follow_up_for_app(out: &mut Outcome, rule: RuleId, svc: &Service, var: &str, native: bool) {
     if native {

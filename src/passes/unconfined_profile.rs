@@ -39,8 +39,9 @@ impl Pass for UnconfinedProfile {
             if bad.is_empty() {
                 continue;
             }
-            // no-new-privileges will add its entry unless the service keeps that risk.
-            let adding = !svc.is_skipped(RuleId::NoNewPrivileges);
+            // An emptied list stays as `security_opt: []`: no-new-privileges may remove
+            // entries of the same list, and two passes must not both decide its fate.
+            let adding = true;
             let names: Vec<&str> = bad.iter().map(|(_, _, o)| o.as_str()).collect();
             let indices: Vec<usize> = bad.iter().map(|(i, _, _)| *i).collect();
             out.findings.push(

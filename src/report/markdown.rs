@@ -71,13 +71,12 @@ pub fn render(files: &[FileReport]) -> String {
         if !follow.is_empty() {
             let _ = writeln!(out, "### To do\n");
             for u in follow {
-                let _ = writeln!(
-                    out,
-                    "- [ ] `{}` {}: {}",
-                    u.rule,
-                    u.service.as_deref().unwrap_or("-"),
-                    u.message
-                );
+                let who = u
+                    .service
+                    .as_deref()
+                    .map(|s| format!("{}: ", cell(s)))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "- [ ] `{}` {who}{}", u.rule, u.message);
             }
             out.push('\n');
         }

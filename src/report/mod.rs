@@ -91,10 +91,16 @@ const MASK_MIN_LEN: usize = 4;
 pub fn secret_values<H: std::borrow::Borrow<Hardened>>(runs: &[H]) -> Vec<String> {
     let mut values: Vec<String> = runs
         .iter()
-        .flat_map(|h| h.borrow().outcome.secrets.iter())
-        .filter_map(|s| match &s.source {
-            SecretSource::File { value, .. } => Some(value.expose().to_string()),
-            SecretSource::Environment { .. } => None,
+        .flat_map(|h| {
+            let o = &h.borrow().outcome;
+            o.secrets
+                .iter()
+                .filter_map(|s| match &s.source {
+                    SecretSource::File { value, .. } => Some(value.expose().to_string()),
+                    SecretSource::Environment { .. } => None,
+                })
+                .chain(o.sensitive.iter().cloned())
+                .collect::<Vec<String>>()
         })
         .filter(|v| v.len() >= MASK_MIN_LEN)
         .collect();

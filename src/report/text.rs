@@ -59,13 +59,12 @@ pub fn render(files: &[FileReport]) -> String {
         if !follow.is_empty() {
             let _ = writeln!(out, "\nto do ({}):", follow.len());
             for u in follow {
-                let _ = writeln!(
-                    out,
-                    "  - [{}] {}: {}",
-                    u.rule,
-                    u.service.as_deref().unwrap_or("-"),
-                    u.message
-                );
+                let who = u
+                    .service
+                    .as_deref()
+                    .map(|s| format!("{s}: "))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  - [{}] {who}{}", u.rule, u.message);
             }
         }
         for n in &f.hardened.outcome.notes {
