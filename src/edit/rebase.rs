@@ -31,14 +31,17 @@ pub fn edits(doc: &Document, input_dir: &Path, output_dir: &Path) -> Vec<Edit> {
         .collect()
 }
 
-/// Resolves `.` and `..` without touching the filesystem (the target may not exist yet).
-fn normalize(p: &Path) -> PathBuf {
+/// Resolves `.` and `..` without touching the filesystem (the target may not exist yet); a
+/// relative path keeps the `..` it cannot resolve.
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                if !out.pop() {
+                    out.push("..");
+                }
             }
             other => out.push(other),
         }

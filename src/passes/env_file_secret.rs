@@ -119,7 +119,8 @@ impl EnvFileSecret {
                 if ef.file.contains('$') {
                     continue;
                 }
-                let on_disk = normalize(&base.join(&ef.file));
+                // Two spellings of one file are one file.
+                let on_disk = crate::edit::rebase::normalize(&base.join(&ef.file));
                 if let Some(f) = files.get_mut(&on_disk) {
                     f.readers.push(Reader {
                         svc,
@@ -389,23 +390,6 @@ fn copy_name(written: &str, taken: impl Fn(&str) -> bool) -> String {
         n += 1;
     }
     name
-}
-
-/// Resolves `.` and `..` so that two spellings of one file are one file.
-fn normalize(p: &FsPath) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The env file without the moved entries, everything else byte for byte.
