@@ -21,7 +21,7 @@ pub struct Hardened {
 
 impl Hardened {
     pub fn changed(&self) -> bool {
-        !self.edits.is_empty() || self.text != self.input.text
+        !self.edits.is_empty()
     }
 }
 

@@ -263,6 +263,22 @@ fn check_flag_writes_nothing_and_exits_1_on_drift() {
 }
 
 #[test]
+fn check_flag_passes_a_hardened_file_with_a_bom_and_crlf() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("compose.yaml"),
+        "\u{feff}services:\r\n  a:\r\n    image: x\r\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(tmp.path(), &["harden", "compose.yaml", "-o", "out.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    let out = fs::read(tmp.path().join("out.yaml")).unwrap();
+    assert!(out.starts_with("\u{feff}services:\r\n".as_bytes()));
+    let (code, _, stderr) = run(tmp.path(), &["harden", "out.yaml", "--check"]);
+    assert_eq!(code, 0, "nothing left to change: {stderr}");
+}
+
+#[test]
 fn diff_masks_secrets_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     stack(tmp.path());
