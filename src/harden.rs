@@ -71,9 +71,16 @@ pub fn harden(
         t.push_str(&input.text);
         t
     } else {
-        let text = edit::patch::apply(&input, &edits)?;
-        edit::verify::check(&input, &edits, &text)?;
-        text
+        let patched = edit::patch::apply(&input, &edits)
+            .and_then(|text| edit::verify::check(&input, &edits, &text).map(|()| text));
+        match patched {
+            Ok(text) => text,
+            // A layout the in-place patch gets wrong: rewrite the edited keys whole, verified
+            // the same way; the first error stands if that fails too.
+            Err(first) => edit::patch::apply_rewriting(&input, &edits)
+                .and_then(|text| edit::verify::check(&input, &edits, &text).map(|()| text))
+                .map_err(|_| first)?,
+        }
     };
     Ok(Hardened {
         input,

@@ -445,3 +445,39 @@ fn stub_siblings(dir: &Path) {
         }
     }
 }
+
+/// The fallback that rewrites every edited key whole (used when an in-place patch does not
+/// verify) also produces verified output on every file.
+#[test]
+fn the_rewriting_fallback_verifies_on_the_corpus() {
+    let mut failures = Vec::new();
+    for path in corpus() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::copy(&path, tmp.path().join("compose.yaml")).unwrap();
+        let bytes = std::fs::read(tmp.path().join("compose.yaml")).unwrap();
+        let Ok(doc) = load::load_bytes(
+            "compose.yaml",
+            Some(tmp.path().join("compose.yaml")),
+            &bytes,
+        ) else {
+            continue;
+        };
+        let options = Options {
+            output_dir: tmp.path().to_path_buf(),
+            ..Options::default()
+        };
+        let Ok(h) = harden(doc, &options, &Knowledge::builtin()) else {
+            continue;
+        };
+        if h.edits.is_empty() {
+            continue;
+        }
+        let result = compose_harden::edit::patch::apply_rewriting(&h.input, &h.edits)
+            .and_then(|t| compose_harden::edit::verify::check(&h.input, &h.edits, &t));
+        if let Err(e) = result {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

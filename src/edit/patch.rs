@@ -31,8 +31,22 @@ struct Splice {
 
 /// Applies the edits to the document's text.
 pub fn apply(doc: &Document, edits: &[Edit]) -> Result<String, Error> {
+    apply_from(doc, edits, BTreeSet::new())
+}
+
+/// Like [`apply`], but every edited key is rewritten whole: more text changes, fewer layouts to
+/// get right. The fallback when an in-place patch does not verify.
+pub fn apply_rewriting(doc: &Document, edits: &[Edit]) -> Result<String, Error> {
+    let forced = edits.iter().map(|e| unit_of(e.op.path()).0).collect();
+    apply_from(doc, edits, forced)
+}
+
+fn apply_from(
+    doc: &Document,
+    edits: &[Edit],
+    mut forced: BTreeSet<Vec<Seg>>,
+) -> Result<String, Error> {
     let layout = detect_layout(doc);
-    let mut forced: BTreeSet<Vec<Seg>> = BTreeSet::new();
     // Each round either succeeds or rewrites more keys whole (every failing one at once, then
     // their parents), so the rounds are bounded by the depth of the document.
     for _ in 0..=edits.len() + 1 {
