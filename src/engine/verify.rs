@@ -12,6 +12,7 @@ use super::Engine;
 use crate::error::{Error, exit};
 use crate::knowledge::secret_names;
 use crate::load::{self, Document};
+use crate::model::{is_root_user, normalize_cap};
 
 /// The label Compose (v1 and v2) puts on every container of a project.
 pub const PROJECT_LABEL: &str = "com.docker.compose.project";
@@ -197,12 +198,6 @@ fn secret_target(item: &Value) -> Option<String> {
         Some(t) => format!("/run/secrets/{t}"),
         None => format!("/run/secrets/{source}"),
     })
-}
-
-/// `cap_net_admin` and `CAP_NET_ADMIN` are `NET_ADMIN` (the engine stores the `CAP_` form).
-pub fn normalize_cap(cap: &str) -> String {
-    let upper = cap.trim().to_ascii_uppercase();
-    upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
 }
 
 /// Compose's project-name normalization: lowercase, only `[a-z0-9_-]`, no leading `_`/`-`.
@@ -479,7 +474,7 @@ pub fn check_container(
 
     // root-user
     let user = cfg["User"].as_str().unwrap_or("").trim().to_string();
-    let root = is_root(&user);
+    let root = is_root_user(&user);
     add(
         "root-user",
         !root,
@@ -633,12 +628,6 @@ pub fn no_new_privileges(opts: &[String]) -> bool {
         }
     }
     on
-}
-
-/// Whether `Config.User` means root: empty, `root`, `0`, with any group.
-pub fn is_root(user: &str) -> bool {
-    let uid = user.split(':').next().unwrap_or("").trim();
-    uid.is_empty() || uid == "0" || uid == "root"
 }
 
 pub fn render_text(r: &Report) -> String {
@@ -853,11 +842,11 @@ mod tests {
 
     #[test]
     fn users_and_sockets() {
-        assert!(is_root(""));
-        assert!(is_root("root:root"));
-        assert!(is_root("0:1000"));
-        assert!(!is_root("1000:0"));
-        assert!(!is_root("nobody"));
+        assert!(is_root_user(""));
+        assert!(is_root_user("root:root"));
+        assert!(is_root_user("0:1000"));
+        assert!(!is_root_user("1000:0"));
+        assert!(!is_root_user("nobody"));
         use crate::model::is_engine_socket;
         assert!(is_engine_socket("/var/run/docker.sock"));
         assert!(is_engine_socket("/run/user/1000/podman/podman.sock"));

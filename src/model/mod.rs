@@ -51,8 +51,6 @@ pub struct Exceptions {
     pub user: Option<String>,
     pub tmpfs: Vec<String>,
     pub cap_add: Vec<String>,
-    /// Whether the service writes `x-harden` itself (not through a merge key).
-    pub local: bool,
 }
 
 impl Exceptions {
@@ -145,6 +143,33 @@ impl<'a> Service<'a> {
         strings_of(self.doc, e.value)
     }
 
+    /// The service's Dockerfile text, when it is built from a readable local one: `build` as a
+    /// context path, or `{context, dockerfile}`, or `dockerfile_inline`.
+    pub fn dockerfile(&self) -> Option<String> {
+        let build = self.get("build")?;
+        let tree = &self.doc.tree;
+        let (context, dockerfile) = if let Some(c) = tree.non_null_scalar(build.value) {
+            (c.to_string(), "Dockerfile".to_string())
+        } else {
+            let get = |k: &str| {
+                tree.get(build.value, k)
+                    .and_then(|e| tree.non_null_scalar(e.value).map(str::to_string))
+            };
+            if let Some(inline) = get("dockerfile_inline") {
+                return Some(inline);
+            }
+            (
+                get("context").unwrap_or_else(|| ".".into()),
+                get("dockerfile").unwrap_or_else(|| "Dockerfile".into()),
+            )
+        };
+        if context.contains("://") || context.contains('$') || dockerfile.contains('$') {
+            return None;
+        }
+        let path = self.doc.base_dir().join(&context).join(&dockerfile);
+        std::fs::read_to_string(path).ok()
+    }
+
     /// The service of this same file that this one `extends`, if any.
     pub fn extends_local(&self) -> Option<&'a str> {
         let e = self.get("extends")?;
@@ -168,10 +193,7 @@ impl<'a> Service<'a> {
             return Ok(Exceptions::default());
         };
         let tree = &self.doc.tree;
-        let mut ex = Exceptions {
-            local: entry.local,
-            ..Exceptions::default()
-        };
+        let mut ex = Exceptions::default();
         if tree.is_null(entry.value) {
             return Ok(ex);
         }
@@ -256,6 +278,13 @@ pub fn strings_of(doc: &Document, node: NodeId) -> Vec<(NodeId, String)> {
 pub fn normalize_cap(cap: &str) -> String {
     let upper = cap.trim().to_ascii_uppercase();
     upper.strip_prefix("CAP_").unwrap_or(&upper).to_string()
+}
+
+/// Whether a `user` runs as root: `root` or uid 0 with any group. An empty user is the image's
+/// default, which is root for most images.
+pub fn is_root_user(user: &str) -> bool {
+    let uid = user.split(':').next().unwrap_or("").trim();
+    uid == "root" || uid.chars().all(|c| c == '0')
 }
 
 /// How a service writes `environment`.

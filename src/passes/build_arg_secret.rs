@@ -2,7 +2,6 @@
 //! can pull the image reads them. Secret arguments become build secrets, mounted only while the
 //! `RUN` step that needs them runs.
 
-use super::root_user::read_dockerfile;
 use super::secret_moves::{define, env_secret, file_secret};
 use super::{Context, Outcome, Pass, finding};
 use crate::edit::{Op, Value};
@@ -59,7 +58,7 @@ impl Pass for BuildArgSecret {
             let Some((list, args)) = build_args(svc) else {
                 continue;
             };
-            let dockerfile = read_dockerfile(&cx.doc.base_dir(), svc);
+            let dockerfile = svc.dockerfile();
             for (index, name, value, node) in args {
                 let Some(value) = value else { continue };
                 let (secret, what) = match shape(&value) {

@@ -9,7 +9,7 @@ mod host_namespace;
 mod inline_secret;
 pub(crate) mod no_new_privileges;
 mod privileged;
-pub(crate) mod root_user;
+mod root_user;
 mod secret_moves;
 mod sensitive_mount;
 mod unconfined_profile;

@@ -1,11 +1,9 @@
 //! `root-user`: without `user:` most images run as root, so an escape from the process is an
 //! escape as root.
 
-use std::path::Path;
-
 use super::{Context, Outcome, Pass, excepted_finding, finding};
 use crate::edit::{Op, Value};
-use crate::model::Service;
+use crate::model::{Service, is_root_user};
 use crate::rules::RuleId;
 
 pub struct RootUser;
@@ -19,7 +17,8 @@ impl Pass for RootUser {
         let rule = self.rule();
         for svc in &cx.services {
             if let Some(user) = svc.str("user") {
-                if is_root(user) {
+                // An empty `user:` is not an explicit root: nothing is said about it.
+                if !user.trim().is_empty() && is_root_user(user) {
                     out.findings.push(finding(
                         rule,
                         svc,
@@ -77,8 +76,8 @@ fn choose_user(cx: &Context, svc: &Service, out: &mut Outcome) -> (String, Strin
             ),
         );
     }
-    if let Some(u) = dockerfile_user(cx, svc)
-        && !is_root(&u)
+    if let Some(u) = dockerfile_user(svc)
+        && !is_root_user(&u)
     {
         return (u, "the USER its Dockerfile sets".into());
     }
@@ -94,14 +93,9 @@ fn choose_user(cx: &Context, svc: &Service, out: &mut Outcome) -> (String, Strin
     (cx.options.default_user.clone(), "the default user".into())
 }
 
-pub fn is_root(user: &str) -> bool {
-    let name = user.split(':').next().unwrap_or("").trim();
-    name == "root" || (!name.is_empty() && name.chars().all(|c| c == '0'))
-}
-
 /// The user the final stage of the service's Dockerfile switches to, when it is readable.
-pub fn dockerfile_user(cx: &Context, svc: &Service) -> Option<String> {
-    let text = read_dockerfile(cx.doc.base_dir().as_path(), svc)?;
+pub fn dockerfile_user(svc: &Service) -> Option<String> {
+    let text = svc.dockerfile()?;
     let mut user = None;
     for line in logical_lines(&text) {
         let mut words = line.split_whitespace();
@@ -112,32 +106,6 @@ pub fn dockerfile_user(cx: &Context, svc: &Service) -> Option<String> {
         }
     }
     user.filter(|u| !u.contains('$'))
-}
-
-/// The service's Dockerfile text: `build` as a context path or `{context, dockerfile}`.
-pub fn read_dockerfile(base: &Path, svc: &Service) -> Option<String> {
-    let build = svc.get("build")?;
-    let tree = &svc.doc.tree;
-    let (context, dockerfile) = if let Some(c) = tree.non_null_scalar(build.value) {
-        (c.to_string(), "Dockerfile".to_string())
-    } else {
-        let get = |k: &str| {
-            tree.get(build.value, k)
-                .and_then(|e| tree.non_null_scalar(e.value).map(str::to_string))
-        };
-        if let Some(inline) = get("dockerfile_inline") {
-            return Some(inline);
-        }
-        (
-            get("context").unwrap_or_else(|| ".".into()),
-            get("dockerfile").unwrap_or_else(|| "Dockerfile".into()),
-        )
-    };
-    if context.contains("://") || context.contains('$') || dockerfile.contains('$') {
-        return None;
-    }
-    let path = base.join(&context).join(&dockerfile);
-    std::fs::read_to_string(path).ok()
 }
 
 /// Dockerfile lines with `\` continuations joined and comments dropped.

@@ -39,9 +39,6 @@ impl Pass for UnconfinedProfile {
             if bad.is_empty() {
                 continue;
             }
-            // An emptied list stays as `security_opt: []`: no-new-privileges may remove
-            // entries of the same list, and two passes must not both decide its fate.
-            let adding = true;
             let names: Vec<&str> = bad.iter().map(|(_, _, o)| o.as_str()).collect();
             let indices: Vec<usize> = bad.iter().map(|(i, _, _)| *i).collect();
             out.findings.push(
@@ -55,10 +52,9 @@ impl Pass for UnconfinedProfile {
                     ),
                 )
                 .at(svc.location_of(bad[0].1))
-                .fix(
-                    "removed",
-                    remove_items(svc, "security_opt", &indices, adding),
-                ),
+                // An emptied list stays as `security_opt: []`: no-new-privileges edits the
+                // same list, and only one pass may decide whether the key goes.
+                .fix("removed", remove_items(svc, "security_opt", &indices, true)),
             );
         }
     }
